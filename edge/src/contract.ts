@@ -1,0 +1,220 @@
+/**
+ * The one API contract: request/response schemas shared by the edge worker (which validates
+ * every input with them) and the web app (which types its client from them).
+ * Keep this file free of runtime dependencies other than zod so both sides can bundle it.
+ */
+import { z } from 'zod';
+
+export const LABELS = ['cat', 'dog'] as const;
+export const Label = z.enum(LABELS);
+export type Label = z.infer<typeof Label>;
+
+/** What the person says the photo really shows. */
+export const Actual = z.enum(['cat', 'dog', 'neither']);
+export type Actual = z.infer<typeof Actual>;
+
+/** The app-level verdict: a label, or "unsure" below the model's threshold. */
+export const Verdict = z.enum(['cat', 'dog', 'unsure']);
+export type Verdict = z.infer<typeof Verdict>;
+
+export const Backend = z.enum(['webgl', 'wasm', 'cpu', 'webgpu']);
+export type Backend = z.infer<typeof Backend>;
+
+export const UserAgentClass = z.enum(['mobile', 'tablet', 'desktop', 'other']);
+export type UserAgentClass = z.infer<typeof UserAgentClass>;
+
+export const MAX_BATCH = 100;
+
+/** Model versions are semver or date-based (e.g. 2026.11.24-1a2b3c); safe as an R2 key part. */
+export const ModelVersion = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[0-9A-Za-z][0-9A-Za-z._+-]*$/, 'must be letters, digits, dot, dash, plus or underscore');
+
+const Millis = z.number().finite().min(0).max(600_000);
+
+export const FeedbackItem = z.strictObject({
+  id: z.uuid(),
+  modelVersion: ModelVersion,
+  predicted: Label,
+  confidence: z.number().min(0).max(1),
+  actual: Actual,
+  createdAt: z.iso.datetime({ offset: true }),
+  latencyMs: Millis.optional(),
+  backend: Backend.optional()
+});
+export type FeedbackItem = z.infer<typeof FeedbackItem>;
+
+export const TelemetryItem = z.strictObject({
+  id: z.uuid(),
+  modelVersion: ModelVersion,
+  backend: Backend,
+  latencyMs: Millis,
+  warmupMs: Millis.optional(),
+  loadMs: Millis.optional(),
+  userAgentClass: UserAgentClass,
+  createdAt: z.iso.datetime({ offset: true }).optional()
+});
+export type TelemetryItem = z.infer<typeof TelemetryItem>;
+
+const batchOf = <T extends z.ZodType>(item: T) =>
+  z.strictObject({ items: z.array(item).min(1).max(MAX_BATCH) });
+
+export const FeedbackBatch = batchOf(FeedbackItem);
+export type FeedbackBatch = z.infer<typeof FeedbackBatch>;
+export const TelemetryBatch = batchOf(TelemetryItem);
+export type TelemetryBatch = z.infer<typeof TelemetryBatch>;
+
+/** Answer to a batch POST: which ids were stored now, which were already stored before. */
+export const BatchResult = z.object({
+  accepted: z.array(z.string()),
+  duplicates: z.array(z.string())
+});
+export type BatchResult = z.infer<typeof BatchResult>;
+
+export const ErrorCode = z.enum([
+  'bad_request',
+  'invalid_json',
+  'validation_failed',
+  'unauthorized',
+  'not_found',
+  'method_not_allowed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'internal'
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** Every error, everywhere: `{ error: { code, message, field? } }`. */
+export const ErrorBody = z.object({
+  error: z.object({ code: ErrorCode, message: z.string(), field: z.string().optional() })
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const Health = z.object({
+  status: z.enum(['ok', 'degraded']),
+  modelVersion: z.string().nullable(),
+  db: z.enum(['ok', 'error']),
+  uptimeS: z.number(),
+  feedbackCount: z.number().int().nullable(),
+  lastPublishedAt: z.string().nullable()
+});
+export type Health = z.infer<typeof Health>;
+
+export const ClassScores = z.object({
+  precision: z.number().nullable(),
+  recall: z.number().nullable(),
+  f1: z.number().nullable(),
+  support: z.number().int()
+});
+export type ClassScores = z.infer<typeof ClassScores>;
+
+/** Rows are what it really was (`actual`), columns what the model said (`predicted`). */
+export const ConfusionMatrix = z.object({
+  cat: z.object({ cat: z.number().int(), dog: z.number().int() }),
+  dog: z.object({ cat: z.number().int(), dog: z.number().int() }),
+  neither: z.object({ cat: z.number().int(), dog: z.number().int() })
+});
+export type ConfusionMatrix = z.infer<typeof ConfusionMatrix>;
+
+export const LatencyStats = z.object({
+  backend: Backend,
+  count: z.number().int(),
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable()
+});
+export type LatencyStats = z.infer<typeof LatencyStats>;
+
+export const VersionPerformance = z.object({
+  modelVersion: z.string(),
+  feedbackCount: z.number().int(),
+  /** Accuracy over feedback whose actual label is cat or dog ("neither" cannot be right). */
+  accuracy: z.number().nullable(),
+  perClass: z.object({ cat: ClassScores, dog: ClassScores }),
+  confusion: ConfusionMatrix,
+  latency: z.array(LatencyStats)
+});
+export type VersionPerformance = z.infer<typeof VersionPerformance>;
+
+export const Performance = z.object({
+  generatedAt: z.string(),
+  versions: z.array(VersionPerformance)
+});
+export type Performance = z.infer<typeof Performance>;
+
+export const PerformanceQuery = z.strictObject({ modelVersion: ModelVersion.optional() });
+
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
+
+/** A model file's path inside its version: model.json, metadata.json, group1-shard1of1.bin ... */
+export const ModelFilePath = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a plain file name');
+
+export const ModelFile = z.object({ path: ModelFilePath, sha256: Sha256Hex, bytes: z.number().int().min(0) });
+export type ModelFile = z.infer<typeof ModelFile>;
+
+/** Test-split metrics written by training and shown on the model card. */
+export const ModelMetrics = z
+  .object({
+    accuracy: z.number(),
+    precision: z.object({ cat: z.number(), dog: z.number() }).partial().optional(),
+    recall: z.object({ cat: z.number(), dog: z.number() }).partial().optional(),
+    f1: z.object({ cat: z.number(), dog: z.number() }).partial().optional(),
+    logLoss: z.number().optional(),
+    rocAuc: z.number().optional(),
+    ece: z.number().optional(),
+    /** rows actual [cat, dog], columns predicted [cat, dog] */
+    confusion: z.array(z.array(z.number())).optional(),
+    n: z.number().int().optional()
+  })
+  .passthrough();
+export type ModelMetrics = z.infer<typeof ModelMetrics>;
+
+/**
+ * `model/metadata.json`. The model takes a float32 tensor [batch, h, w, 3] of RGB pixels that were
+ * resized to `inputSize` and then mapped with `x * normalization.scale + normalization.offset`.
+ */
+export const ModelMetadata = z
+  .object({
+    version: ModelVersion,
+    created: z.string(),
+    labels: z.tuple([z.literal('cat'), z.literal('dog')]),
+    inputSize: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+    normalization: z.object({ scale: z.number(), offset: z.number() }),
+    /** Below this top-class probability the app answers "unsure". */
+    unsureThreshold: z.number().min(0.5).max(1),
+    metrics: ModelMetrics,
+    datasetFingerprint: z.string(),
+    backend: z.string(),
+    runId: z.string(),
+    files: z.array(ModelFile)
+  })
+  .passthrough();
+export type ModelMetadata = z.infer<typeof ModelMetadata>;
+
+export const LatestModel = z.object({
+  version: ModelVersion,
+  files: z.array(ModelFile).min(1),
+  metrics: ModelMetrics.nullable(),
+  publishedAt: z.string()
+});
+export type LatestModel = z.infer<typeof LatestModel>;
+
+/** POST /api/models: metadata.json is one of the files; contents travel base64-encoded. */
+export const PublishRequest = z.strictObject({
+  version: ModelVersion,
+  files: z
+    .array(z.strictObject({ path: ModelFilePath, sha256: Sha256Hex, contentBase64: z.base64() }))
+    .min(1)
+    .max(64)
+});
+export type PublishRequest = z.infer<typeof PublishRequest>;
+
+export const PublishResult = z.object({ version: ModelVersion, files: z.array(ModelFile) });
+export type PublishResult = z.infer<typeof PublishResult>;

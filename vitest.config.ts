@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// Node-side suites: training, web logic, integration against real wrangler dev, and real Chromium.
+export default defineConfig({
+  test: {
+    include: ['tests/{training,web,integration,e2e}/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 180_000
+  }
+});
