@@ -80,6 +80,7 @@ export const ErrorCode = z.enum([
   'unauthorized',
   'not_found',
   'method_not_allowed',
+  'conflict',
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',
