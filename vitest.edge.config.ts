@@ -1,0 +1,24 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+// Edge suites run inside workerd against real local D1 and R2 (reset between test files).
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations('edge/migrations'),
+          ADMIN_TOKEN: 'test-admin-token',
+          MAX_PUBLISH_BYTES: String(4 * 1024 * 1024)
+        }
+      }
+    })
+  ],
+  test: {
+    include: ['tests/edge/**/*.test.ts'],
+    setupFiles: ['tests/edge/setup.ts'],
+    // The worker's per-request JSON log lines are asserted on elsewhere; keep test output readable.
+    onConsoleLog: (log) => !log.startsWith('{"requestId"')
+  }
+});
