@@ -40,9 +40,6 @@ export function insertTelemetry(db: D1Database, items: TelemetryItem[], received
   return insertBatch(db, statements, items.map((t) => t.id));
 }
 
-export async function feedbackCount(db: D1Database): Promise<number> {
-  return (await db.prepare('SELECT COUNT(*) AS n FROM feedback').first<number>('n')) ?? 0;
-}
 
 export interface ConfusionRow {
   model_version: string;
@@ -126,9 +123,21 @@ const toLatest = (r: ModelRow): LatestModel => ({
   publishedAt: r.published_at
 });
 
+const LATEST_MODEL_SQL = 'SELECT * FROM models ORDER BY published_at DESC, version DESC LIMIT 1';
+
 export async function latestModel(db: D1Database): Promise<LatestModel | null> {
-  const row = await db.prepare('SELECT * FROM models ORDER BY published_at DESC, version DESC LIMIT 1').first<ModelRow>();
+  const row = await db.prepare(LATEST_MODEL_SQL).first<ModelRow>();
   return row ? toLatest(row) : null;
+}
+
+/** Feedback count and latest model in one round trip (health is polled often). */
+export async function healthSnapshot(db: D1Database): Promise<{ feedbackCount: number; latest: LatestModel | null }> {
+  const [count, latest] = await db.batch<Record<string, unknown>>([
+    db.prepare('SELECT COUNT(*) AS n FROM feedback'),
+    db.prepare(LATEST_MODEL_SQL)
+  ]);
+  const row = latest?.results[0] as ModelRow | undefined;
+  return { feedbackCount: Number(count?.results[0]?.n ?? 0), latest: row ? toLatest(row) : null };
 }
 
 export async function modelExists(db: D1Database, version: string): Promise<boolean> {

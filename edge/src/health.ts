@@ -1,7 +1,7 @@
 /** GET /api/health: is the API up, can it reach D1, which model is current. */
 import { Hono } from 'hono';
-import type { Health } from './contract';
-import { feedbackCount, latestModel } from './db';
+import type { Health, LatestModel } from './contract';
+import { healthSnapshot } from './db';
 import type { AppEnv } from './env';
 import { uptimeSeconds } from './request-log';
 import { shippedModelVersion } from './shipped-model';
@@ -9,9 +9,9 @@ import { shippedModelVersion } from './shipped-model';
 export const health = new Hono<AppEnv>().get('/health', async (c) => {
   let db: Health['db'] = 'ok';
   let count: number | null = null;
-  let published: Awaited<ReturnType<typeof latestModel>> = null;
+  let published: LatestModel | null = null;
   try {
-    [count, published] = await Promise.all([feedbackCount(c.env.DB), latestModel(c.env.DB)]);
+    ({ feedbackCount: count, latest: published } = await healthSnapshot(c.env.DB));
   } catch (err) {
     console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), message: `health: D1 unreachable: ${String(err)}` }));
     db = 'error';
