@@ -1,0 +1,56 @@
+/**
+ * Photo bytes → RGB pixels at the model's input size, with sharp. Geometry follows the shared
+ * browser definition (web/src/lib/classifier/preprocess.ts): EXIF orientation applied, whole photo
+ * stretched to [h, w] (`fit: 'fill'`). Truncated files are rejected, not padded.
+ */
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
+import { normalizePixels, type Normalization } from '../../../web/src/lib/classifier/preprocess.ts';
+import type { AugmentParams } from './augment.ts';
+
+export interface Size {
+  height: number;
+  width: number;
+}
+
+const OPEN = { failOn: 'truncated' as const };
+
+async function finish(img: Sharp, size: Size): Promise<Uint8Array> {
+  const { data, info } = await img
+    .resize(size.width, size.height, { fit: 'fill' })
+    .toColourspace('srgb')
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || data.byteLength !== size.width * size.height * 3) {
+    throw new Error(`unexpected decode result ${info.width}x${info.height}x${info.channels}`);
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** RGB bytes [h*w*3] of the photo, optionally augmented. */
+export async function decodeRgb(input: Buffer | string, size: Size, aug?: AugmentParams): Promise<Uint8Array> {
+  if (!aug) return finish(sharp(input, OPEN).rotate(), size);
+  // Two stages: sharp allows one rotate per pipeline and the first one applies EXIF orientation.
+  let upright = sharp(input, OPEN).rotate().toColourspace('srgb').removeAlpha();
+  if (aug.flip) upright = upright.flop();
+  const { data, info } = await upright.raw().toBuffer({ resolveWithObject: true });
+  const raw = (d: Buffer, i: OutputInfo) => sharp(d, { raw: { width: i.width, height: i.height, channels: i.channels } });
+  const rotated = await raw(data, info)
+    .rotate(aug.angle, { background: { r: 128, g: 128, b: 128 } })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const rw = rotated.info.width;
+  const rh = rotated.info.height;
+  // Crop inside the original extent so little of the rotation's grey corners remains.
+  const cw = Math.max(1, Math.min(rw, Math.round(info.width * aug.crop)));
+  const ch = Math.max(1, Math.min(rh, Math.round(info.height * aug.crop)));
+  const left = Math.min(rw - cw, Math.max(0, Math.round(rw / 2 + (aug.cx - 0.5) * info.width - cw / 2)));
+  const top = Math.min(rh - ch, Math.max(0, Math.round(rh / 2 + (aug.cy - 0.5) * info.height - ch / 2)));
+  const adjusted = raw(rotated.data, rotated.info).extract({ left, top, width: cw, height: ch }).linear(aug.contrast, aug.offset);
+  return finish(adjusted, size);
+}
+
+/** Normalised float32 [h*w*3] through the shared definition. */
+export function normalize(rgb: Uint8Array, norm: Normalization): Float32Array {
+  return normalizePixels(rgb, 3, norm);
+}

@@ -1,0 +1,50 @@
+/** Loading an ImageNet backbone from ../shared/backbones at any square input size, plus pooling. */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { fileLoader } from './io.ts';
+
+export function backbonesRoot(flag?: string): string {
+  return resolve(flag ?? process.env.PAWLENS_BACKBONES ?? resolve(import.meta.dirname, '../../../../shared/backbones'));
+}
+
+export function backboneDir(name: string, root: string): string {
+  const dir = join(root, name);
+  if (!existsSync(join(dir, 'model.json'))) throw new Error(`backbone not found: ${dir}/model.json`);
+  return dir;
+}
+
+/**
+ * The backbone's weights are all convolutional, so another input size only needs the InputLayer's
+ * batch_input_shape changed before the graph is built.
+ */
+export async function loadBackbone(dir: string, size: number): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(
+    fileLoader(dir, (topology) => {
+      const config = topology.model_config?.config ?? topology.config;
+      const input = config.layers.find((l: any) => l.class_name === 'InputLayer');
+      if (!input) throw new Error(`${dir}: no InputLayer in model.json`);
+      input.config.batch_input_shape = [null, size, size, 3];
+    })
+  );
+}
+
+/**
+ * The convolutional trunk: the model itself when it ends in a feature map, else cut at its last 4-D
+ * layer (e.g. mobilenet_v1_0.25_224 ships with its ImageNet classifier).
+ */
+export function trunk(backbone: tf.LayersModel, name: string): tf.LayersModel {
+  if (backbone.outputs[0]!.shape.length === 4) {
+    backbone.name = name;
+    return backbone;
+  }
+  const last = [...backbone.layers].reverse().find((l) => (l.outputShape as number[]).length === 4);
+  if (!last) throw new Error(`backbone ${name} has no 4-D feature map`);
+  return tf.model({ inputs: backbone.inputs, outputs: last.output as tf.SymbolicTensor, name });
+}
+
+/** Trunk followed by global average pooling: image batch → [N, channels] features. */
+export function featureExtractor(t: tf.LayersModel): tf.LayersModel {
+  const pooled = tf.layers.globalAveragePooling2d({ name: `${t.name}_gap` }).apply(t.outputs[0]!) as tf.SymbolicTensor;
+  return tf.model({ inputs: t.inputs, outputs: pooled });
+}
