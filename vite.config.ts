@@ -1,8 +1,46 @@
 import { sveltekit } from '@sveltejs/kit/vite';
+import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { defineConfig } from 'vite';
+import { shippedModel } from './web/vite/shipped-model.ts';
 
 export default defineConfig({
-  plugins: [sveltekit()],
+  plugins: [
+    sveltekit(),
+    shippedModel('model'),
+    SvelteKitPWA({
+      strategies: 'injectManifest',
+      srcDir: 'web/src',
+      filename: 'service-worker.ts',
+      // Registered by web/src/lib/sw/register.ts with workbox-window; updates wait for the user.
+      injectRegister: false,
+      // Precache the SPA fallback too: the service worker answers unknown navigations with it offline.
+      kit: { adapterFallback: '200.html' },
+      registerType: 'prompt',
+      manifest: {
+        id: '/',
+        name: 'Pawlens: cat or dog?',
+        short_name: 'Pawlens',
+        description: 'Tells cats from dogs on your device. Photos never leave it.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        theme_color: '#1d3557',
+        background_color: '#f7f4ee',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' }
+        ]
+      },
+      injectManifest: {
+        // The shell: pages, JS (tfjs included, so classifying works offline), CSS, icons and the
+        // tfjs wasm binaries. Model files are not precached: they are cached per version at runtime.
+        globPatterns: ['client/**/*.{js,css,png,svg,webmanifest,wasm}', 'prerendered/**/*.html'],
+        globIgnores: ['client/model/**'],
+        maximumFileSizeToCacheInBytes: 3 * 1024 * 1024
+      }
+    })
+  ],
   server: {
     // `npm run dev` runs wrangler dev beside vite; the API lives there.
     proxy: { '/api': `http://127.0.0.1:${process.env.PAWLENS_API_PORT ?? '8787'}` }

@@ -1,0 +1,255 @@
+/**
+ * The app's state and the wiring between its parts: the classifier (lazy tfjs), the model store,
+ * the outbox and the settings. Pages render this state and call these methods; the logic itself
+ * lives in the plain modules under lib/.
+ */
+import type { Actual, ModelMetadata } from '$edge/contract';
+import shipped from 'virtual:pawlens/shipped-model';
+import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
+import { api } from './api/client';
+import { Classifier, readMetadata, type Prediction } from './classifier/classifier';
+import { modelInput } from './classifier/image';
+import { backendOrder, loadTf, useFirstWorkingBackend, type BackendName, type Tf } from './classifier/tf';
+import { openPawlensDB, type PawlensDB } from './db';
+import { ModelStore, type ModelFiles, type ModelSource } from './model-store/store';
+import { MODEL_CACHE } from './model-store/urls';
+import { Outbox, OUTBOX_CHANNEL, SYNC_TAG, type OutboxCounts } from './outbox/outbox';
+import { loadSettings, saveSettings, type Settings } from './settings';
+import { userAgentClass } from './user-agent';
+
+export type Phase = 'idle' | 'loading' | 'ready' | 'error';
+
+interface SyncManagerLike {
+  register(tag: string): Promise<void>;
+}
+
+class PawlensApp {
+  phase = $state<Phase>('idle');
+  /** What is happening or what went wrong, for people. */
+  status = $state('');
+  metadata = $state.raw<ModelMetadata | null>(null);
+  modelOrigin = $state<ModelSource['origin'] | null>(null);
+  backend = $state<BackendName | null>(null);
+  pending = $state<OutboxCounts>({ feedback: 0, telemetry: 0 });
+  settings = $state<Settings>({ sharing: true });
+  online = $state(true);
+  /** Set when a newer model was activated while the app ran. */
+  modelNotice = $state('');
+
+  private db: PawlensDB | undefined;
+  private outbox: Outbox | undefined;
+  private store: ModelStore | undefined;
+  private tf: Tf | undefined;
+  private classifier: Classifier | undefined;
+  private files: ModelFiles | undefined;
+  private backends: BackendName[] = [];
+  private loadReported = false;
+  private started: Promise<void> | undefined;
+  private classifierReady: Promise<void> | undefined;
+
+  /** Opens storage and starts syncing the outbox; idempotent. */
+  start(): Promise<void> {
+    this.started ??= this.init();
+    return this.started;
+  }
+
+  private async init(): Promise<void> {
+    this.online = navigator.onLine;
+    const db = (this.db = await openPawlensDB());
+    this.settings = await loadSettings(db);
+    const channel = new BroadcastChannel(OUTBOX_CHANNEL);
+    channel.onmessage = () => void this.refreshCounts();
+    const outbox = (this.outbox = new Outbox({
+      db,
+      send: api.send,
+      enabled: async () => this.settings.sharing,
+      retryTimer: true,
+      onChange: () => {
+        channel.postMessage('changed');
+        void this.refreshCounts();
+      }
+    }));
+    this.store = new ModelStore({
+      cache: await caches.open(MODEL_CACHE),
+      kv: {
+        get: (k) => db.get('kv', k),
+        set: async (k, v) => void (await db.put('kv', v, k)),
+        delete: (k) => db.delete('kv', k)
+      },
+      fetch: (...a) => fetch(...a),
+      latest: api.latestModel,
+      shipped,
+      publishedUrl: api.modelFileUrl,
+      origin: location.origin
+    });
+    addEventListener('online', () => {
+      this.online = true;
+      void outbox.retryNow();
+      void this.checkForUpdate();
+    });
+    addEventListener('offline', () => (this.online = false));
+    await this.refreshCounts();
+    void outbox.flush();
+  }
+
+  private async refreshCounts(): Promise<void> {
+    if (this.outbox) this.pending = await this.outbox.counts();
+  }
+
+  /** Loads tfjs, picks a backend, loads the current model and warms it up; idempotent. */
+  ensureClassifier(): Promise<void> {
+    this.classifierReady ??= this.loadClassifier().catch((e: unknown) => {
+      this.phase = 'error';
+      this.status = `The classifier could not start: ${message(e)}`;
+      this.classifierReady = undefined;
+    });
+    return this.classifierReady;
+  }
+
+  private async loadClassifier(): Promise<void> {
+    await this.start();
+    this.phase = 'loading';
+    this.status = 'Loading the classifier…';
+    const tf = (this.tf = await loadTf());
+    this.backends = backendOrder(new URLSearchParams(location.search).get('backend'));
+    this.watchBackend(await useFirstWorkingBackend(tf, this.backends));
+    const loaded = await this.store!.loadCurrent((files) => Classifier.create(tf, files));
+    this.use(loaded.model, loaded.source, loaded.files);
+    this.phase = 'ready';
+    this.status = '';
+    exposeTestHook(tf);
+    void this.checkForUpdate();
+  }
+
+  private use(classifier: Classifier, source: ModelSource, files: ModelFiles): void {
+    this.classifier?.dispose();
+    this.classifier = classifier;
+    this.files = files;
+    this.loadReported = false;
+    this.metadata = classifier.metadata;
+    this.modelOrigin = source.origin;
+    this.backend = classifier.backend;
+  }
+
+  /** On a lost WebGL context, move to the next backend and rebuild the model there. */
+  private watchBackend(name: BackendName): void {
+    if (name !== 'webgl') return;
+    const canvas = (this.tf!.backend() as MathBackendWebGL).gpgpu.gl.canvas;
+    canvas.addEventListener('webglcontextlost', () => void this.fallBackFrom('webgl'), { once: true });
+  }
+
+  private async fallBackFrom(lost: BackendName): Promise<void> {
+    const tf = this.tf!;
+    this.phase = 'loading';
+    this.status = `The ${lost} backend stopped working; switching…`;
+    this.backends = this.backends.filter((b) => b !== lost);
+    try {
+      this.classifier?.dispose();
+    } catch {
+      // its GPU resources are already gone with the context
+    }
+    this.classifier = undefined;
+    try {
+      this.watchBackend(await useFirstWorkingBackend(tf, this.backends));
+      this.classifier = await Classifier.create(tf, this.files!);
+      this.backend = this.classifier.backend;
+      this.loadReported = false;
+      this.phase = 'ready';
+      this.status = '';
+    } catch (e) {
+      this.phase = 'error';
+      this.status = `The classifier could not recover: ${message(e)}`;
+    }
+  }
+
+  /** The current model's metadata without loading tfjs (for the model card). */
+  async loadMetadata(): Promise<ModelMetadata | null> {
+    await this.start();
+    if (this.metadata) return this.metadata;
+    for (const source of await this.store!.candidates()) {
+      try {
+        return readMetadata(await this.store!.fetchVerified({ ...source, files: source.files.filter((f) => f.path === 'metadata.json') }));
+      } catch {
+        // not available offline or damaged; try the next candidate
+      }
+    }
+    return null;
+  }
+
+  /** Asks the API for a newer model and switches to it once it is verified and loaded. */
+  async checkForUpdate(): Promise<void> {
+    if (!this.store || !this.classifier || !navigator.onLine) return;
+    try {
+      const loaded = await this.store.update(this.classifier.version, (files) => Classifier.create(this.tf!, files));
+      if (loaded) {
+        this.use(loaded.model, loaded.source, loaded.files);
+        this.modelNotice = `Now using model ${loaded.source.version}.`;
+      }
+    } catch (e) {
+      console.warn('Model update failed; keeping the current model.', e);
+    }
+  }
+
+  /** Classifies a decoded photo and records its telemetry. */
+  async classify(photo: HTMLCanvasElement): Promise<Prediction> {
+    await this.ensureClassifier();
+    const classifier = this.classifier;
+    if (!classifier) throw new Error(this.status || 'The classifier is not ready.');
+    const { inputSize, normalization } = classifier.metadata;
+    const prediction = await classifier.predict(modelInput(photo, inputSize, normalization));
+    if (this.settings.sharing) {
+      const first = !this.loadReported;
+      this.loadReported = true;
+      await this.enqueue('telemetry', {
+        id: crypto.randomUUID(),
+        modelVersion: classifier.version,
+        backend: prediction.backend,
+        latencyMs: round(prediction.latencyMs),
+        ...(first ? { loadMs: round(classifier.loadMs), warmupMs: round(classifier.warmupMs) } : {}),
+        userAgentClass: userAgentClass(navigator.userAgent),
+        createdAt: new Date().toISOString()
+      });
+    }
+    return prediction;
+  }
+
+  /** Stores what the person says the photo shows; it is sent now or whenever the device is online. */
+  async feedback(prediction: Prediction, modelVersion: string, actual: Actual): Promise<void> {
+    await this.enqueue('feedback', {
+      id: crypto.randomUUID(),
+      modelVersion,
+      predicted: prediction.label,
+      confidence: prediction.confidence,
+      actual,
+      createdAt: new Date().toISOString(),
+      latencyMs: round(prediction.latencyMs),
+      backend: prediction.backend
+    });
+  }
+
+  private async enqueue(...args: Parameters<Outbox['add']>): Promise<void> {
+    await this.start();
+    await this.outbox!.add(...args);
+    void this.outbox!.flush();
+    // Where the browser has Background Sync, the service worker sends it even after the tab closes.
+    const reg = await navigator.serviceWorker?.getRegistration();
+    await (reg as (ServiceWorkerRegistration & { sync?: SyncManagerLike }) | undefined)?.sync?.register(SYNC_TAG).catch(() => undefined);
+  }
+
+  async setSharing(sharing: boolean): Promise<void> {
+    await this.start();
+    this.settings = { ...this.settings, sharing };
+    await saveSettings(this.db!, this.settings);
+    if (sharing) void this.outbox!.retryNow();
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Read-only numbers for the browser tests (tensor leak check). */
+function exposeTestHook(tf: Tf): void {
+  (globalThis as { __pawlens?: unknown }).__pawlens = { numTensors: () => tf.memory().numTensors };
+}
+
+export const app = new PawlensApp();

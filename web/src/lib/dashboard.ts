@@ -1,0 +1,34 @@
+/** Dashboard figures from the API, with the last good answer kept for offline viewing. */
+import { Health, Performance } from '$edge/contract';
+import { z } from 'zod';
+import type { Api } from './api/client';
+
+export const Snapshot = z.object({ fetchedAt: z.string(), health: Health, performance: Performance });
+export type Snapshot = z.infer<typeof Snapshot>;
+
+const KEY = 'pawlens.dashboard';
+
+export function lastSnapshot(storage: Storage): Snapshot | null {
+  try {
+    return Snapshot.parse(JSON.parse(storage.getItem(KEY) ?? 'null'));
+  } catch {
+    return null;
+  }
+}
+
+/** Fetches fresh figures and remembers them; throws when the API cannot be reached. */
+export async function fetchSnapshot(api: Api, storage: Storage): Promise<Snapshot> {
+  const [health, performance] = await Promise.all([api.health(), api.performance()]);
+  const snap = { fetchedAt: new Date().toISOString(), health, performance };
+  storage.setItem(KEY, JSON.stringify(snap));
+  return snap;
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 days ago". */
+export function age(fromIso: string, now = Date.now()): string {
+  const s = Math.max(0, (now - Date.parse(fromIso)) / 1000);
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} days ago`;
+}

@@ -1,0 +1,171 @@
+/**
+ * Which model version is active, and getting it onto the device safely. Every file is checked against
+ * its sha256 before use; a new version is activated only after all its files verified and it loaded;
+ * a version that fails is never activated and the current one stays. When the remembered version can
+ * no longer be loaded, the store rolls back to the model shipped with the app.
+ */
+import type { LatestModel, ModelFile } from '$edge/contract';
+
+export interface ModelSource {
+  version: string;
+  origin: 'shipped' | 'published';
+  files: ModelFile[];
+}
+
+/** A model's files by path, every one verified. */
+export type ModelFiles = Map<string, ArrayBuffer>;
+
+export interface Loaded<T> {
+  source: ModelSource;
+  files: ModelFiles;
+  model: T;
+}
+
+/** The subset of the Cache Storage API the store uses. */
+export type FileCache = Pick<Cache, 'match' | 'put' | 'delete' | 'keys'>;
+
+export interface KeyValue {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface ModelStoreDeps {
+  cache: FileCache;
+  kv: KeyValue;
+  fetch: typeof fetch;
+  latest: () => Promise<LatestModel | null>;
+  /** The model built into the app (null when the build had none). */
+  shipped: { version: string; base: string; files: ModelFile[] } | null;
+  publishedUrl: (version: string, path: string) => string;
+  /** Absolute base for cache keys (the page origin; tests pass their own). */
+  origin: string;
+}
+
+export class IntegrityError extends Error {
+  constructor(readonly path: string, expected: string, actual: string) {
+    super(`${path}: sha256 ${actual} does not match the expected ${expected}`);
+    this.name = 'IntegrityError';
+  }
+}
+
+const ACTIVE_KEY = 'model.active';
+const REJECTED_KEY = 'model.rejected';
+
+/** Newer means greater in natural order: "1.10.0" > "1.9.0", "2026.11.24-b" > "2026.11.24-a". */
+export function compareVersions(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+export async function sha256Hex(data: ArrayBuffer): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class ModelStore {
+  constructor(private readonly deps: ModelStoreDeps) {}
+
+  fileUrl(source: ModelSource, file: ModelFile): string {
+    const { shipped, origin } = this.deps;
+    if (source.origin === 'shipped' && shipped) return new URL(`${shipped.base}${file.path}?sha256=${file.sha256}`, origin).href;
+    return new URL(this.deps.publishedUrl(source.version, file.path), origin).href;
+  }
+
+  shippedSource(): ModelSource | null {
+    const s = this.deps.shipped;
+    return s ? { version: s.version, origin: 'shipped', files: s.files } : null;
+  }
+
+  /** The remembered published version, if any. */
+  async activeSource(): Promise<ModelSource | null> {
+    return ((await this.deps.kv.get(ACTIVE_KEY)) as ModelSource | undefined) ?? null;
+  }
+
+  /** The models to try, best first: the remembered published one and the shipped one, newest first. */
+  async candidates(): Promise<ModelSource[]> {
+    return [await this.activeSource(), this.shippedSource()]
+      .filter((s): s is ModelSource => s !== null)
+      .sort((a, b) => compareVersions(b.version, a.version));
+  }
+
+  /** Reads every file from the cache or the network, verifies it and keeps verified copies cached. */
+  async fetchVerified(source: ModelSource): Promise<ModelFiles> {
+    const files: ModelFiles = new Map();
+    for (const file of source.files) {
+      const url = this.fileUrl(source, file);
+      let res = await this.deps.cache.match(url);
+      const cached = !!res;
+      if (!res) {
+        res = await this.deps.fetch(url);
+        if (!res.ok) throw new Error(`${file.path}: HTTP ${res.status}`);
+      }
+      const data = await res.arrayBuffer();
+      const actual = await sha256Hex(data);
+      if (actual !== file.sha256) {
+        await this.deps.cache.delete(url);
+        throw new IntegrityError(file.path, file.sha256, actual);
+      }
+      if (!cached) await this.deps.cache.put(url, new Response(data));
+      files.set(file.path, data);
+    }
+    return files;
+  }
+
+  /**
+   * Loads the best model available: the remembered published version unless the shipped one is
+   * newer, falling back to the shipped model when it fails (and forgetting the broken version).
+   */
+  async loadCurrent<T>(load: (files: ModelFiles, source: ModelSource) => Promise<T>): Promise<Loaded<T>> {
+    const candidates = await this.candidates();
+    let lastError: unknown = new Error('no model: none shipped with this build and none published yet');
+    for (const source of candidates) {
+      try {
+        const files = await this.fetchVerified(source);
+        return { source, files, model: await load(files, source) };
+      } catch (e) {
+        lastError = e;
+        if (source.origin === 'published') await this.deps.kv.delete(ACTIVE_KEY);
+      }
+    }
+    throw lastError;
+  }
+
+  /**
+   * Asks the API for the latest model; when it is newer than `currentVersion`, downloads and verifies
+   * every file and loads it, and only then remembers it as active. Returns null when there is nothing
+   * newer. A version that failed verification or loading is remembered as rejected and not retried;
+   * network failures are thrown and retried on the next check.
+   */
+  async update<T>(currentVersion: string | null, load: (files: ModelFiles, source: ModelSource) => Promise<T>): Promise<Loaded<T> | null> {
+    const latest = await this.deps.latest();
+    if (!latest) return null;
+    if (currentVersion !== null && compareVersions(latest.version, currentVersion) <= 0) return null;
+    if ((await this.deps.kv.get(REJECTED_KEY)) === latest.version) return null;
+    const source: ModelSource = { version: latest.version, origin: 'published', files: latest.files };
+    let files: ModelFiles;
+    try {
+      files = await this.fetchVerified(source);
+    } catch (e) {
+      await this.forget(source);
+      if (e instanceof IntegrityError) await this.deps.kv.set(REJECTED_KEY, source.version);
+      throw e;
+    }
+    let model: T;
+    try {
+      model = await load(files, source);
+    } catch (e) {
+      await this.forget(source);
+      await this.deps.kv.set(REJECTED_KEY, source.version);
+      throw e;
+    }
+    const previous = await this.activeSource();
+    await this.deps.kv.set(ACTIVE_KEY, source);
+    if (previous && previous.version !== source.version) await this.forget(previous);
+    return { source, files, model };
+  }
+
+  /** Drops a version's files from the cache. */
+  private async forget(source: ModelSource): Promise<void> {
+    await Promise.all(source.files.map((f) => this.deps.cache.delete(this.fileUrl(source, f))));
+  }
+}

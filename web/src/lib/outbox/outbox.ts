@@ -1,0 +1,143 @@
+/**
+ * The outbox: feedback and telemetry wait in IndexedDB and go to the API in batches. An entry leaves
+ * only when the server answered that its id was accepted or is a duplicate, so a closed tab, a dropped
+ * connection or a restarting server loses nothing, and the id (the server's idempotency key) keeps
+ * retries from counting twice. Failed sends back off exponentially (with jitter).
+ * Works in the page and in the service worker (Background Sync).
+ */
+import { FeedbackItem, MAX_BATCH, TelemetryItem, type BatchResult } from '$edge/contract';
+import type { OutboxItem, OutboxKind } from '../api/client';
+import type { OutboxEntry, PawlensDB } from '../db';
+
+export const OUTBOX_KINDS: readonly OutboxKind[] = ['feedback', 'telemetry'];
+const SCHEMAS = { feedback: FeedbackItem, telemetry: TelemetryItem } as const;
+
+/** Channel on which every realm announces outbox changes, so a page sees what the service worker sent. */
+export const OUTBOX_CHANNEL = 'pawlens-outbox';
+export const SYNC_TAG = 'pawlens-outbox';
+
+export interface OutboxCounts {
+  feedback: number;
+  telemetry: number;
+}
+
+export interface OutboxOptions {
+  db: PawlensDB;
+  send: <K extends OutboxKind>(kind: K, items: OutboxItem<K>[]) => Promise<BatchResult>;
+  /** Whether sending is allowed right now (the user's sharing setting). */
+  enabled: () => Promise<boolean>;
+  /** Retry failed sends by timer (page); the service worker leaves retries to Background Sync. */
+  retryTimer?: boolean;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  random?: () => number;
+  onChange?: () => void;
+}
+
+export interface FlushResult {
+  sent: number;
+  /** Whether everything that could be sent was; false after a failed send or when sending is off. */
+  ok: boolean;
+  error?: unknown;
+}
+
+/** Delay before retry number `failures` (1, 2, ...): base·2^(n-1), capped, scaled by 50-100 % jitter. */
+export function backoffDelay(failures: number, baseMs: number, maxMs: number, random: () => number): number {
+  const raw = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(raw * (0.5 + random() * 0.5));
+}
+
+export class Outbox {
+  private failures = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<FlushResult> | undefined;
+  private again = false;
+
+  constructor(private readonly opts: OutboxOptions) {}
+
+  /** Validates and stores an item; it is sent by the next flush. */
+  async add<K extends OutboxKind>(kind: K, item: OutboxItem<K>): Promise<void> {
+    const parsed = SCHEMAS[kind].parse(item);
+    await this.opts.db.add('outbox', { kind, id: parsed.id, item: parsed } as OutboxEntry);
+    this.opts.onChange?.();
+  }
+
+  async counts(): Promise<OutboxCounts> {
+    const [feedback, telemetry] = await Promise.all(
+      OUTBOX_KINDS.map((k) => this.opts.db.countFromIndex('outbox', 'kind', k))
+    );
+    return { feedback: feedback ?? 0, telemetry: telemetry ?? 0 };
+  }
+
+  /** Number of retries that failed in a row (0 after a successful send). */
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
+
+  /**
+   * Sends everything waiting, oldest first, in batches of at most MAX_BATCH. One flush runs at a
+   * time; a call during a flush makes it run once more afterwards and shares its result.
+   */
+  flush(): Promise<FlushResult> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running = (async () => {
+      let result: FlushResult;
+      do {
+        this.again = false;
+        result = await this.flushOnce();
+      } while (this.again && result.ok);
+      return result;
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Forget the backoff and send now (the browser says it is online again). */
+  retryNow(): Promise<FlushResult> {
+    this.failures = 0;
+    return this.flush();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async flushOnce(): Promise<FlushResult> {
+    if (!(await this.opts.enabled())) return { sent: 0, ok: false };
+    let sent = 0;
+    for (const kind of OUTBOX_KINDS) {
+      for (;;) {
+        const batch = await this.opts.db.getAllFromIndex('outbox', 'kind', kind, MAX_BATCH);
+        if (batch.length === 0) break;
+        let done: Set<string>;
+        try {
+          const res = await this.opts.send(kind, batch.map((e) => e.item) as OutboxItem<typeof kind>[]);
+          done = new Set([...res.accepted, ...res.duplicates]);
+          if (!batch.some((e) => done.has(e.id))) throw new Error('the server acknowledged none of the batch');
+        } catch (error) {
+          this.scheduleRetry();
+          return { sent, ok: false, error };
+        }
+        const acked = batch.filter((e) => done.has(e.id));
+        const tx = this.opts.db.transaction('outbox', 'readwrite');
+        await Promise.all([...acked.map((e) => tx.store.delete(e.seq!)), tx.done]);
+        sent += acked.length;
+        this.failures = 0;
+        this.opts.onChange?.();
+      }
+    }
+    return { sent, ok: true };
+  }
+
+  private scheduleRetry(): void {
+    this.failures++;
+    if (!this.opts.retryTimer) return;
+    const delay = backoffDelay(this.failures, this.opts.baseDelayMs ?? 1000, this.opts.maxDelayMs ?? 60_000, this.opts.random ?? Math.random);
+    this.timer = setTimeout(() => void this.flush(), delay);
+  }
+}

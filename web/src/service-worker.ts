@@ -1,0 +1,56 @@
+/// <reference no-default-lib="true"/>
+/// <reference lib="esnext" />
+/// <reference lib="webworker" />
+/**
+ * The service worker: precaches the app shell (so the app opens offline), serves model files
+ * CacheFirst (their URLs are immutable), waits for the user before taking over from an older
+ * version, and sends the outbox by Background Sync where the browser has it.
+ */
+import { clientsClaim } from 'workbox-core';
+import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
+import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { CacheFirst } from 'workbox-strategies';
+import { api } from '$lib/api/client';
+import { openPawlensDB } from '$lib/db';
+import { MODEL_CACHE, isImmutableModelUrl } from '$lib/model-store/urls';
+import { Outbox, OUTBOX_CHANNEL, SYNC_TAG } from '$lib/outbox/outbox';
+import { loadSettings } from '$lib/settings';
+
+declare const self: ServiceWorkerGlobalScope;
+
+precacheAndRoute(self.__WB_MANIFEST);
+cleanupOutdatedCaches();
+// Pages not prerendered (and deep links opened offline) get the SPA fallback from the precache.
+registerRoute(new NavigationRoute(createHandlerBoundToURL('/200.html'), { denylist: [/^\/api\//] }));
+registerRoute(({ url, request }) => request.method === 'GET' && url.origin === self.location.origin && isImmutableModelUrl(url), new CacheFirst({ cacheName: MODEL_CACHE }));
+
+// The first install controls open pages at once; later versions wait for "reload to update".
+clientsClaim();
+self.addEventListener('message', (event) => {
+  if ((event.data as { type?: string } | null)?.type === 'SKIP_WAITING') void self.skipWaiting();
+});
+
+interface SyncEvent extends ExtendableEvent {
+  readonly tag: string;
+}
+
+self.addEventListener('sync', (event) => {
+  const e = event as SyncEvent;
+  if (e.tag !== SYNC_TAG) return;
+  e.waitUntil(
+    (async () => {
+      const db = await openPawlensDB();
+      const channel = new BroadcastChannel(OUTBOX_CHANNEL);
+      const outbox = new Outbox({
+        db,
+        send: api.send,
+        enabled: async () => (await loadSettings(db)).sharing,
+        onChange: () => channel.postMessage('changed')
+      });
+      const result = await outbox.flush();
+      channel.close();
+      // Rejecting tells the browser to retry this sync later, with its own backoff.
+      if (!result.ok && result.error) throw result.error;
+    })()
+  );
+});
