@@ -14,7 +14,7 @@ export default defineConfig({
       // Registered by web/src/lib/sw/register.ts with workbox-window; updates wait for the user.
       injectRegister: false,
       // Precache the SPA fallback too: the service worker answers unknown navigations with it offline.
-      kit: { adapterFallback: '200.html' },
+      kit: { adapterFallback: '200.html', spa: true },
       registerType: 'prompt',
       manifest: {
         id: '/',
