@@ -3,7 +3,7 @@
  * the outbox and the settings. Pages render this state and call these methods; the logic itself
  * lives in the plain modules under lib/.
  */
-import type { Actual, ModelMetadata } from '$edge/contract';
+import type { Actual, ModelMetadata } from '../../../edge/src/contract';
 import shipped from 'virtual:pawlens/shipped-model';
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { api } from './api/client';

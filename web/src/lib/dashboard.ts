@@ -1,5 +1,5 @@
 /** Dashboard figures from the API, with the last good answer kept for offline viewing. */
-import { Health, Performance } from '$edge/contract';
+import { Health, Performance } from '../../../edge/src/contract';
 import { z } from 'zod';
 import type { Api } from './api/client';
 

@@ -1,6 +1,6 @@
 /** The app's one IndexedDB database: the outbox queue and a small key-value store (settings, model state). */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { FeedbackItem, TelemetryItem } from '$edge/contract';
+import type { FeedbackItem, TelemetryItem } from '../../../edge/src/contract';
 
 export type OutboxEntry =
   | { seq?: number; kind: 'feedback'; id: string; item: FeedbackItem }

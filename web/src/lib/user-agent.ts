@@ -1,4 +1,4 @@
-import type { UserAgentClass } from '$edge/contract';
+import type { UserAgentClass } from '../../../edge/src/contract';
 
 /** A coarse device class for telemetry; nothing that identifies the person. */
 export function userAgentClass(ua: string): UserAgentClass {

@@ -10,7 +10,7 @@ import {
   Performance,
   type FeedbackItem,
   type TelemetryItem
-} from '$edge/contract';
+} from '../../../../edge/src/contract';
 import type { z } from 'zod';
 
 export class ApiError extends Error {

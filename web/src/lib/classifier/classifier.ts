@@ -3,7 +3,7 @@
  * Every intermediate tensor is released (tf.tidy plus explicit disposal of the async read-back),
  * so the tensor count stays flat however many photos are classified.
  */
-import { LABELS, ModelMetadata, type Label, type Verdict } from '$edge/contract';
+import { LABELS, ModelMetadata, type Label, type Verdict } from '../../../../edge/src/contract';
 import type * as TF from '@tensorflow/tfjs';
 import type { ModelFiles } from '../model-store/store';
 import type { BackendName, Tf } from './tf';

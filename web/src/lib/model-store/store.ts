@@ -4,7 +4,7 @@
  * a version that fails is never activated and the current one stays. When the remembered version can
  * no longer be loaded, the store rolls back to the model shipped with the app.
  */
-import type { LatestModel, ModelFile } from '$edge/contract';
+import type { LatestModel, ModelFile } from '../../../../edge/src/contract';
 
 export interface ModelSource {
   version: string;

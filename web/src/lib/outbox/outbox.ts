@@ -5,7 +5,7 @@
  * retries from counting twice. Failed sends back off exponentially (with jitter).
  * Works in the page and in the service worker (Background Sync).
  */
-import { FeedbackItem, MAX_BATCH, TelemetryItem, type BatchResult } from '$edge/contract';
+import { FeedbackItem, MAX_BATCH, TelemetryItem, type BatchResult } from '../../../../edge/src/contract';
 import type { OutboxItem, OutboxKind } from '../api/client';
 import type { OutboxEntry, PawlensDB } from '../db';
 

@@ -1,0 +1,96 @@
+/**
+ * The browser classifier's model loading and prediction, run in Node on tfjs's CPU backend with a
+ * small layers-model saved the way tfjs saves (model.json + one shard + metadata.json).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Classifier, readMetadata, toArtifacts, verdictFor } from '../../web/src/lib/classifier/classifier.ts';
+import { MOBILENET_NORMALIZATION, normalizePixels } from '../../web/src/lib/classifier/preprocess.ts';
+import type { ModelFiles } from '../../web/src/lib/model-store/store.ts';
+
+const SIZE = 8;
+let files: ModelFiles;
+let reference: tf.LayersModel;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  reference = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [SIZE, SIZE, 3], filters: 4, kernelSize: 3, activation: 'relu' }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: 2, activation: 'softmax' })
+    ]
+  });
+  let saved: tf.io.ModelArtifacts | undefined;
+  await reference.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+  const modelJson = {
+    format: 'layers-model',
+    modelTopology: saved!.modelTopology,
+    weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: saved!.weightSpecs }]
+  };
+  const metadata = {
+    version: '2026.11.24-unit',
+    created: '2026-11-24T00:00:00Z',
+    labels: ['cat', 'dog'],
+    inputSize: [SIZE, SIZE],
+    normalization: MOBILENET_NORMALIZATION,
+    unsureThreshold: 0.7,
+    metrics: { accuracy: 0.5 },
+    datasetFingerprint: 'x',
+    backend: 'cpu',
+    runId: 'unit',
+    files: []
+  };
+  const enc = new TextEncoder();
+  files = new Map([
+    ['model.json', enc.encode(JSON.stringify(modelJson)).buffer as ArrayBuffer],
+    ['group1-shard1of1.bin', saved!.weightData as ArrayBuffer],
+    ['metadata.json', enc.encode(JSON.stringify(metadata)).buffer as ArrayBuffer]
+  ]);
+});
+
+afterAll(() => reference.dispose());
+
+function photo(seed: number): Float32Array {
+  const rgba = Uint8Array.from({ length: SIZE * SIZE * 4 }, (_, i) => (i * 37 + seed * 101) % 256);
+  return normalizePixels(rgba, 4, MOBILENET_NORMALIZATION);
+}
+
+describe('classifier', () => {
+  it('rebuilds the exact model from its files and predicts what it predicts', async () => {
+    const c = await Classifier.create(tf, files);
+    expect(c.version).toBe('2026.11.24-unit');
+    expect(c.backend).toBe('cpu');
+    const input = photo(1);
+    const p = await c.predict(input);
+    const expected = tf.tidy(() => (reference.predict(tf.tensor4d(input, [1, SIZE, SIZE, 3])) as tf.Tensor).dataSync());
+    expect(p.probabilities.cat).toBeCloseTo(expected[0]!, 6);
+    expect(p.probabilities.dog).toBeCloseTo(expected[1]!, 6);
+    expect(p.probabilities.cat + p.probabilities.dog).toBeCloseTo(1, 5);
+    c.dispose();
+  });
+
+  it('leaks no tensors: the count after 50 predictions equals the count after 1', async () => {
+    const c = await Classifier.create(tf, files);
+    await c.predict(photo(0));
+    const after1 = tf.memory().numTensors;
+    for (let i = 1; i <= 50; i++) await c.predict(photo(i));
+    expect(tf.memory().numTensors).toBe(after1);
+    const before = tf.memory().numTensors;
+    c.dispose();
+    expect(tf.memory().numTensors).toBeLessThan(before);
+  });
+
+  it('refuses a model with a missing shard or without metadata', async () => {
+    const missing = new Map(files);
+    missing.delete('group1-shard1of1.bin');
+    expect(() => toArtifacts(missing)).toThrow('group1-shard1of1.bin');
+    expect(() => readMetadata(new Map())).toThrow('metadata.json');
+  });
+
+  it('answers "unsure" below the threshold from metadata.json', () => {
+    expect(verdictFor({ cat: 0.9, dog: 0.1 }, 0.7)).toEqual({ verdict: 'cat', label: 'cat', confidence: 0.9 });
+    expect(verdictFor({ cat: 0.2, dog: 0.8 }, 0.7)).toEqual({ verdict: 'dog', label: 'dog', confidence: 0.8 });
+    expect(verdictFor({ cat: 0.4, dog: 0.6 }, 0.7)).toEqual({ verdict: 'unsure', label: 'dog', confidence: 0.6 });
+  });
+});

@@ -1,0 +1,160 @@
+import 'fake-indexeddb/auto';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { BatchResult, FeedbackItem, TelemetryItem } from '../../edge/src/contract.ts';
+import type { OutboxKind } from '../../web/src/lib/api/client.ts';
+import { openPawlensDB } from '../../web/src/lib/db.ts';
+import { Outbox, backoffDelay, type OutboxOptions } from '../../web/src/lib/outbox/outbox.ts';
+
+const feedback = (n = 0): FeedbackItem => ({
+  id: randomUUID(),
+  modelVersion: '2026.11.24-test',
+  predicted: n % 2 ? 'dog' : 'cat',
+  confidence: 0.9,
+  actual: 'cat',
+  createdAt: new Date(Date.UTC(2026, 10, 24, 0, 0, n)).toISOString()
+});
+const telemetry = (): TelemetryItem => ({
+  id: randomUUID(),
+  modelVersion: '2026.11.24-test',
+  backend: 'wasm',
+  latencyMs: 12,
+  userAgentClass: 'desktop'
+});
+
+/** A server that stores ids once and answers like POST /api/feedback and /api/telemetry. */
+function fakeServer() {
+  const stored = { feedback: [] as string[], telemetry: [] as string[] };
+  const calls: { kind: OutboxKind; ids: string[] }[] = [];
+  const plan: ('ok' | 'fail' | 'store-then-fail')[] = [];
+  const send: OutboxOptions['send'] = async (kind, items) => {
+    const ids = items.map((i) => i.id);
+    calls.push({ kind, ids });
+    const step = plan.shift() ?? 'ok';
+    if (step === 'fail') throw new TypeError('Failed to fetch');
+    const res: BatchResult = { accepted: [], duplicates: [] };
+    for (const id of ids) {
+      if (stored[kind].includes(id)) res.duplicates.push(id);
+      else {
+        stored[kind].push(id);
+        res.accepted.push(id);
+      }
+    }
+    if (step === 'store-then-fail') throw new TypeError('network dropped after the server stored the batch');
+    return res;
+  };
+  return { stored, calls, plan, send };
+}
+
+async function setup(opts: Partial<OutboxOptions> = {}) {
+  const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
+  const server = fakeServer();
+  let enabled = true;
+  const outbox = new Outbox({ db, send: server.send, enabled: async () => enabled, ...opts });
+  return { db, server, outbox, setEnabled: (v: boolean) => (enabled = v) };
+}
+
+describe('outbox', () => {
+  it('sends oldest first, per kind, and empties after acceptance', async () => {
+    const { outbox, server } = await setup();
+    const items = [feedback(0), feedback(1), feedback(2)];
+    for (const i of items) await outbox.add('feedback', i);
+    await outbox.add('telemetry', telemetry());
+    expect(await outbox.counts()).toEqual({ feedback: 3, telemetry: 1 });
+    const r = await outbox.flush();
+    expect(r).toEqual({ sent: 4, ok: true });
+    expect(server.calls.map((c) => c.kind)).toEqual(['feedback', 'telemetry']);
+    expect(server.calls[0]!.ids).toEqual(items.map((i) => i.id));
+    expect(await outbox.counts()).toEqual({ feedback: 0, telemetry: 0 });
+  });
+
+  it('sends at most 100 items per request', async () => {
+    const { outbox, server } = await setup();
+    for (let i = 0; i < 150; i++) await outbox.add('telemetry', telemetry());
+    await outbox.flush();
+    expect(server.calls.map((c) => c.ids.length)).toEqual([100, 50]);
+    expect(server.stored.telemetry).toHaveLength(150);
+  });
+
+  it('keeps items after a failed send, and backs off before retrying', async () => {
+    const { outbox, server } = await setup({ retryTimer: true, baseDelayMs: 20, maxDelayMs: 40, random: () => 1 });
+    await outbox.add('feedback', feedback());
+    server.plan.push('fail', 'fail');
+    const r = await outbox.flush();
+    expect(r.ok).toBe(false);
+    expect(outbox.consecutiveFailures).toBe(1);
+    expect(await outbox.counts()).toEqual({ feedback: 1, telemetry: 0 });
+    // The timer retries (and fails once more), then succeeds.
+    await expect.poll(() => outbox.counts(), { timeout: 2000, interval: 10 }).toEqual({ feedback: 0, telemetry: 0 });
+    expect(server.calls).toHaveLength(3);
+    expect(outbox.consecutiveFailures).toBe(0);
+    outbox.stop();
+  });
+
+  it('counts nothing twice when the connection drops after the server stored the batch', async () => {
+    const { outbox, server } = await setup();
+    const items = [feedback(0), feedback(1)];
+    for (const i of items) await outbox.add('feedback', i);
+    server.plan.push('store-then-fail');
+    expect((await outbox.flush()).ok).toBe(false);
+    expect(await outbox.counts()).toEqual({ feedback: 2, telemetry: 0 });
+    expect((await outbox.retryNow()).ok).toBe(true);
+    expect(server.stored.feedback).toEqual(items.map((i) => i.id));
+    expect(await outbox.counts()).toEqual({ feedback: 0, telemetry: 0 });
+  });
+
+  it('removes only what the server acknowledged', async () => {
+    const { outbox, db } = await setup();
+    const [a, b] = [feedback(0), feedback(1)];
+    const partial = new Outbox({
+      db,
+      enabled: async () => true,
+      send: async () => ({ accepted: [a.id], duplicates: [] })
+    });
+    await outbox.add('feedback', a);
+    await outbox.add('feedback', b);
+    // The server acknowledged a, not b: b stays and the flush reports failure after the next round acknowledges none.
+    const r = await partial.flush();
+    expect(r.ok).toBe(false);
+    const left = await db.getAllFromIndex('outbox', 'kind', 'feedback');
+    expect(left.map((e) => e.id)).toEqual([b.id]);
+  });
+
+  it('sends nothing while sharing is off, and everything once it is on again', async () => {
+    const { outbox, server, setEnabled } = await setup();
+    setEnabled(false);
+    await outbox.add('feedback', feedback());
+    expect(await outbox.flush()).toEqual({ sent: 0, ok: false });
+    expect(server.calls).toHaveLength(0);
+    setEnabled(true);
+    expect(await outbox.flush()).toEqual({ sent: 1, ok: true });
+  });
+
+  it('runs one flush at a time', async () => {
+    const { outbox, server } = await setup();
+    await outbox.add('feedback', feedback());
+    const [r1, r2] = await Promise.all([outbox.flush(), outbox.flush()]);
+    expect(r1).toBe(r2);
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it('rejects invalid items and stores nothing', async () => {
+    const { outbox } = await setup();
+    await expect(outbox.add('feedback', { ...feedback(), confidence: 2 })).rejects.toThrow();
+    await expect(outbox.add('telemetry', { ...telemetry(), id: 'not-a-uuid' })).rejects.toThrow();
+    expect(await outbox.counts()).toEqual({ feedback: 0, telemetry: 0 });
+  });
+
+  it('stores an id once', async () => {
+    const { outbox } = await setup();
+    const item = feedback();
+    await outbox.add('feedback', item);
+    await expect(outbox.add('feedback', item)).rejects.toThrow();
+    expect(await outbox.counts()).toEqual({ feedback: 1, telemetry: 0 });
+  });
+
+  it('backs off exponentially up to a cap, with jitter', () => {
+    expect([1, 2, 3, 4, 10].map((n) => backoffDelay(n, 1000, 8000, () => 1))).toEqual([1000, 2000, 4000, 8000, 8000]);
+    expect(backoffDelay(3, 1000, 8000, () => 0)).toBe(2000);
+  });
+});
