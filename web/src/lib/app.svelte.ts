@@ -19,6 +19,15 @@ import { userAgentClass } from './user-agent';
 
 export type Phase = 'idle' | 'loading' | 'ready' | 'error';
 
+/** A prediction and the version of the model that made it. */
+export type Classified = Prediction & { modelVersion: string };
+
+export interface ModelInfo {
+  version: string;
+  origin: ModelSource['origin'];
+  metadata: ModelMetadata;
+}
+
 interface SyncManagerLike {
   register(tag: string): Promise<void>;
 }
@@ -27,8 +36,8 @@ class PawlensApp {
   phase = $state<Phase>('idle');
   /** What is happening or what went wrong, for people. */
   status = $state('');
-  metadata = $state.raw<ModelMetadata | null>(null);
-  modelOrigin = $state<ModelSource['origin'] | null>(null);
+  /** The active model: its version as published (which names it in feedback), origin and metadata. */
+  model = $state.raw<ModelInfo | null>(null);
   backend = $state<BackendName | null>(null);
   pending = $state<OutboxCounts>({ feedback: 0, telemetry: 0 });
   settings = $state<Settings>({ sharing: true });
@@ -126,8 +135,7 @@ class PawlensApp {
     this.classifier = classifier;
     this.files = files;
     this.loadReported = false;
-    this.metadata = classifier.metadata;
-    this.modelOrigin = source.origin;
+    this.model = { version: source.version, origin: source.origin, metadata: classifier.metadata };
     this.backend = classifier.backend;
   }
 
@@ -163,12 +171,13 @@ class PawlensApp {
   }
 
   /** The current model's metadata without loading tfjs (for the model card). */
-  async loadMetadata(): Promise<ModelMetadata | null> {
+  async loadModelInfo(): Promise<ModelInfo | null> {
     await this.start();
-    if (this.metadata) return this.metadata;
+    if (this.model) return this.model;
     for (const source of await this.store!.candidates()) {
       try {
-        return readMetadata(await this.store!.fetchVerified({ ...source, files: source.files.filter((f) => f.path === 'metadata.json') }));
+        const files = await this.store!.fetchVerified({ ...source, files: source.files.filter((f) => f.path === 'metadata.json') });
+        return { version: source.version, origin: source.origin, metadata: readMetadata(files) };
       } catch {
         // not available offline or damaged; try the next candidate
       }
@@ -178,9 +187,9 @@ class PawlensApp {
 
   /** Asks the API for a newer model and switches to it once it is verified and loaded. */
   async checkForUpdate(): Promise<void> {
-    if (!this.store || !this.classifier || !navigator.onLine) return;
+    if (!this.store || !this.model || !navigator.onLine) return;
     try {
-      const loaded = await this.store.update(this.classifier.version, (files) => Classifier.create(this.tf!, files));
+      const loaded = await this.store.update(this.model.version, (files) => Classifier.create(this.tf!, files));
       if (loaded) {
         this.use(loaded.model, loaded.source, loaded.files);
         this.modelNotice = `Now using model ${loaded.source.version}.`;
@@ -191,10 +200,11 @@ class PawlensApp {
   }
 
   /** Classifies a decoded photo and records its telemetry. */
-  async classify(photo: HTMLCanvasElement): Promise<Prediction> {
+  async classify(photo: HTMLCanvasElement): Promise<Classified> {
     await this.ensureClassifier();
     const classifier = this.classifier;
-    if (!classifier) throw new Error(this.status || 'The classifier is not ready.');
+    const model = this.model;
+    if (!classifier || !model) throw new Error(this.status || 'The classifier is not ready.');
     const { inputSize, normalization } = classifier.metadata;
     const prediction = await classifier.predict(modelInput(photo, inputSize, normalization));
     if (this.settings.sharing) {
@@ -202,7 +212,7 @@ class PawlensApp {
       this.loadReported = true;
       await this.enqueue('telemetry', {
         id: crypto.randomUUID(),
-        modelVersion: classifier.version,
+        modelVersion: model.version,
         backend: prediction.backend,
         latencyMs: round(prediction.latencyMs),
         ...(first ? { loadMs: round(classifier.loadMs), warmupMs: round(classifier.warmupMs) } : {}),
@@ -210,14 +220,14 @@ class PawlensApp {
         createdAt: new Date().toISOString()
       });
     }
-    return prediction;
+    return { ...prediction, modelVersion: model.version };
   }
 
   /** Stores what the person says the photo shows; it is sent now or whenever the device is online. */
-  async feedback(prediction: Prediction, modelVersion: string, actual: Actual): Promise<void> {
+  async feedback(prediction: Classified, actual: Actual): Promise<void> {
     await this.enqueue('feedback', {
       id: crypto.randomUUID(),
-      modelVersion,
+      modelVersion: prediction.modelVersion,
       predicted: prediction.label,
       confidence: prediction.confidence,
       actual,

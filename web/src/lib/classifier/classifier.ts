@@ -96,10 +96,6 @@ export class Classifier {
     return new Classifier(tf, model, metadata, backend, t1 - t0, performance.now() - t1);
   }
 
-  get version(): string {
-    return this.metadata.version;
-  }
-
   /** Classifies one preprocessed image (RGB floats, inputSize, normalised as metadata says). */
   async predict(input: Float32Array): Promise<Prediction> {
     const [h, w] = this.metadata.inputSize;

@@ -1,0 +1,196 @@
+/**
+ * The app in real Chromium against the real edge worker (wrangler dev, temp state): classification
+ * of the smoke set, bad input, tensor leaks, installability, offline use with feedback that survives
+ * a server restart, and model updates (good and corrupt). One worker and one persistent browser
+ * profile are shared, in this order, to keep the suite within a few minutes on a small machine.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATASETS, haveShared } from '../shared-data.ts';
+import {
+  ADMIN_TOKEN,
+  BUILD,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  classify,
+  feedbackRows,
+  haveBrowser,
+  launchPersistent,
+  shippedMetadata,
+  startStack,
+  waitForServiceWorker,
+  waitReady,
+  type Stack
+} from './harness.ts';
+
+const SMOKE = join(DATASETS, 'smoke');
+const BAD = join(DATASETS, 'bad-inputs');
+const run = haveBrowser() && haveShared(SMOKE, BAD);
+const smokeFiles = run
+  ? (['cat', 'dog'] as const).flatMap((label) => readdirSync(join(SMOKE, label)).sort().map((f) => ({ label, path: join(SMOKE, label, f) })))
+  : [];
+
+describe.skipIf(!run)('the app in Chromium', () => {
+  let stack: Stack;
+  let browser: Awaited<ReturnType<typeof launchPersistent>>;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launchPersistent();
+    browser.page.on('pageerror', (e) => console.error('pageerror:', e.message));
+    browser.page.on('console', (m) => m.type() === 'warning' && console.warn('page:', m.text()));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('classifies at least 18 of the 20 smoke images correctly', async () => {
+    const { page } = browser;
+    await page.goto(stack.server.url);
+    const { version, backend } = await waitReady(page);
+    expect(version).toBe(shippedMetadata().version);
+    console.log(`classifier ready: model ${version} on ${backend}`);
+    let correct = 0;
+    const wrong: string[] = [];
+    for (const f of smokeFiles) {
+      const verdict = await classify(page, f.path);
+      if (verdict === f.label) correct++;
+      else wrong.push(`${f.path}: ${verdict}`);
+    }
+    console.log(`smoke: ${correct}/20 correct${wrong.length ? `; wrong: ${wrong.join(', ')}` : ''}`);
+    expect(correct).toBeGreaterThanOrEqual(18);
+  });
+
+  it('shows an error for files that are not images and keeps working', async () => {
+    const { page } = browser;
+    for (const bad of ['not-an-image.jpg', 'empty.jpg']) {
+      expect(await classify(page, join(BAD, bad))).toBeNull();
+      await expect.poll(() => page.getByTestId('error').textContent()).toContain(bad);
+      expect(await classify(page, smokeFiles[0]!.path)).toBe('cat');
+      expect(await page.getByTestId('error').count()).toBe(0);
+    }
+  });
+
+  it('leaks no tensors over 50 predictions', async () => {
+    const { page } = browser;
+    const tensors = () => page.evaluate(() => (globalThis as unknown as { __pawlens: { numTensors(): number } }).__pawlens.numTensors());
+    await classify(page, smokeFiles[10]!.path);
+    const after1 = await tensors();
+    for (let i = 0; i < 49; i++) await classify(page, smokeFiles[i % 20]!.path);
+    expect(await tensors()).toBe(after1);
+  });
+
+  it('is installable (manifest, icons, service worker)', async () => {
+    const { page, context } = browser;
+    await waitForServiceWorker(page);
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+    expect(installabilityErrors).toEqual([]);
+    const manifest = await cdp.send('Page.getAppManifest');
+    expect(manifest.errors).toEqual([]);
+    await cdp.detach();
+  });
+
+  it('works offline, and feedback given offline reaches the server exactly once', async () => {
+    const { page, context } = browser;
+    await waitForServiceWorker(page);
+    const before = await feedbackRows(stack.server.url);
+    await context.setOffline(true);
+    await page.reload();
+    await waitReady(page);
+    for (const f of smokeFiles.slice(0, 5)) {
+      expect(await classify(page, f.path)).toBe(f.label);
+      await page.getByTestId('feedback-right').click();
+    }
+    await expect.poll(() => page.getByTestId('outbox-count').textContent()).not.toBe('0');
+    expect(await feedbackRows(stack.server.url)).toBe(before);
+    await context.setOffline(false);
+    await expect.poll(() => page.getByTestId('outbox-count').textContent(), { timeout: 60_000 }).toBe('0');
+    expect(await feedbackRows(stack.server.url)).toBe(before + 5);
+  });
+
+  it('loses nothing and counts nothing twice when the server is down during the sync', async () => {
+    const { page, context } = browser;
+    const before = await feedbackRows(stack.server.url);
+    await context.setOffline(true);
+    for (const f of smokeFiles.slice(10, 15)) {
+      expect(await classify(page, f.path)).toBe(f.label);
+      await page.getByTestId('feedback-right').click();
+    }
+    await stack.restart(async () => {
+      // Back online while the server is down: the sync fails and backs off, items stay queued.
+      await context.setOffline(false);
+      await page.waitForTimeout(3000);
+      expect(Number(await page.getByTestId('outbox-count').textContent())).toBeGreaterThanOrEqual(5);
+    });
+    await expect.poll(() => page.getByTestId('outbox-count').textContent(), { timeout: 90_000, interval: 500 }).toBe('0');
+    expect(await feedbackRows(stack.server.url)).toBe(before + 5);
+  });
+
+  describe('model updates', () => {
+    const shipped = run ? shippedMetadata() : null;
+    const files = run ? readdirSync(join(BUILD, 'model')).map((path) => ({ path, body: readFileSync(join(BUILD, 'model', path)) })) : [];
+
+    async function publish(version: string) {
+      const res = await fetch(`${stack.server.url}/api/models`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({
+          version,
+          files: files.map((f) => ({ path: f.path, sha256: createHash('sha256').update(f.body).digest('hex'), contentBase64: f.body.toString('base64') }))
+        })
+      });
+      expect(res.status, await res.clone().text()).toBeLessThan(300);
+    }
+
+    it('picks up a newer published model and shows its version', async () => {
+      const { page } = browser;
+      const next = `${shipped!.version}-next`;
+      await publish(next);
+      await page.goto(stack.server.url);
+      await expect.poll(() => page.getByTestId('model-version').textContent(), { timeout: 90_000 }).toBe(next);
+      expect(await classify(page, smokeFiles[19]!.path)).toBe('dog');
+      // Remembered: the next start loads it straight away.
+      await page.reload();
+      expect((await waitReady(page)).version).toBe(next);
+    });
+
+    it('never activates a version whose file fails its sha256 check', async () => {
+      // The worker itself refuses publishes with a wrong digest, so the corruption happens in transit:
+      // a fresh profile (service workers blocked so routing sees every request) gets a tampered shard.
+      const corrupt = `${shipped!.version}-zcorrupt`;
+      await publish(corrupt);
+      const b = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+      try {
+        const ctx = await b.newContext({ serviceWorkers: 'block' });
+        const page = await ctx.newPage();
+        let tampered = 0;
+        await page.route(`**/api/models/${corrupt}/*.bin`, async (route) => {
+          const res = await route.fetch();
+          const body = Buffer.from(await res.body());
+          const mid = body.length >> 1;
+          body[mid] = body[mid]! ^ 0xff;
+          tampered++;
+          await route.fulfill({ response: res, body });
+        });
+        const warnings: string[] = [];
+        page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+        await page.goto(`${stack.server.url}/?backend=wasm`);
+        await waitReady(page);
+        await expect.poll(() => tampered, { timeout: 60_000 }).toBeGreaterThan(0);
+        await expect.poll(() => warnings.some((w) => w.includes('Model update failed'))).toBe(true);
+        expect(await page.getByTestId('model-version').textContent()).toBe(shipped!.version);
+        await page.reload();
+        expect((await waitReady(page)).version).toBe(shipped!.version);
+        expect(await classify(page, smokeFiles[0]!.path)).toBe('cat');
+      } finally {
+        await b.close();
+      }
+    });
+  });
+});

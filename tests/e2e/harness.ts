@@ -1,0 +1,112 @@
+/**
+ * Shared set-up for the browser tests: Debian Chromium through playwright-core, the real edge worker
+ * (wrangler dev) serving build/web with a temp D1/R2 state, and small page helpers.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
+import { ModelMetadata } from '../../edge/src/contract.ts';
+import { ROOT, applyMigrations, startDevServer, type DevServer } from '../../scripts/dev-server.ts';
+
+export const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+export const ADMIN_TOKEN = 'e2e-admin-token';
+export const BUILD = resolve(ROOT, 'build/web');
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader'
+];
+
+/** True when Chromium and the built app exist; otherwise prints why (or throws in CI). */
+export function haveBrowser(): boolean {
+  const missing = [CHROMIUM, join(BUILD, 'index.html')].filter((p) => !existsSync(p));
+  if (missing.length === 0) return true;
+  const msg = `browser tests need ${missing.join(' and ')} (apt-get install chromium; vite build)`;
+  if (process.env.REQUIRE_SHARED === '1' || process.env.CI === 'true') throw new Error(msg);
+  console.warn(`SKIP: ${msg}`);
+  return false;
+}
+
+/** The model the build ships (what /model/ serves). */
+export function shippedMetadata(): ModelMetadata {
+  return ModelMetadata.parse(JSON.parse(readFileSync(join(BUILD, 'model/metadata.json'), 'utf8')));
+}
+
+export interface Stack {
+  server: DevServer;
+  persistTo: string;
+  /** Stops the worker and starts it again on the same port and state (same origin for the app). */
+  restart(stopped?: () => Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const persistTo = mkdtempSync(join(tmpdir(), 'pawlens-e2e-state-'));
+  applyMigrations(persistTo);
+  const opts = { persistTo, vars: { ADMIN_TOKEN } };
+  const stack: Stack = {
+    server: await startDevServer(opts),
+    persistTo,
+    async restart(stopped) {
+      const port = stack.server.port;
+      await stack.server.stop();
+      await stopped?.();
+      stack.server = await startDevServer({ ...opts, port });
+    },
+    async close() {
+      await stack.server.stop();
+      rmSync(persistTo, { recursive: true, force: true });
+    }
+  };
+  return stack;
+}
+
+/** A persistent context (installability checks need one; incognito always reports `in-incognito`). */
+export async function launchPersistent(opts: Partial<LaunchOptions> = {}): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'pawlens-e2e-profile-'));
+  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, ...opts });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+/** Waits until the classifier is ready (model version and backend shown). */
+export async function waitReady(page: Page): Promise<{ version: string; backend: string }> {
+  await page.getByTestId('backend').filter({ hasText: /^(webgl|wasm|cpu)$/ }).waitFor({ timeout: 120_000 });
+  return { version: (await page.getByTestId('model-version').textContent())!, backend: (await page.getByTestId('backend').textContent())! };
+}
+
+/** Picks a file and waits for its verdict (or the error); returns the verdict text or null. */
+export async function classify(page: Page, file: string): Promise<string | null> {
+  const verdict = page.getByTestId('verdict');
+  const prev = (await verdict.count()) ? await verdict.getAttribute('data-result') : null;
+  await page.getByTestId('file-input').setInputFiles(file);
+  const fresh = page.locator(prev ? `[data-testid=verdict]:not([data-result="${prev}"])` : '[data-testid=verdict]');
+  await fresh.or(page.getByTestId('error')).first().waitFor({ timeout: 60_000 });
+  return (await fresh.count()) ? await fresh.textContent() : null;
+}
+
+/** Feedback rows the server has stored, over all model versions. */
+export async function feedbackRows(base: string): Promise<number> {
+  const res = await fetch(`${base}/api/performance`);
+  const body = (await res.json()) as { versions: { feedbackCount: number }[] };
+  return body.versions.reduce((n, v) => n + v.feedbackCount, 0);
+}
+
+export async function waitForServiceWorker(page: Page): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 60_000 });
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+}
