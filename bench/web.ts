@@ -1,0 +1,178 @@
+/**
+ * `npm run bench:web`: the PWA in real headless Chromium against wrangler dev (temp D1/R2, the
+ * shipped model also published, as `npm start` serves it). Prints one JSON object:
+ * cold start to first verdict, bytes transferred on first load, warm predict latency per backend
+ * (WebGL runs on SwiftShader here, i.e. on the CPU), and Lighthouse 12 category scores.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import * as chromeLauncher from 'chrome-launcher';
+import lighthouse from 'lighthouse';
+import { chromium, type Page } from 'playwright-core';
+import { ModelMetadata } from '../edge/src/contract.ts';
+import { ROOT, applyMigrations, startDevServer } from '../scripts/dev-server.ts';
+import { DATASETS } from '../tests/shared-data.ts';
+
+const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 30);
+const ADMIN_TOKEN = 'bench-admin-token';
+const BUILD = resolve(ROOT, 'build/web');
+const log = (msg: string) => process.stderr.write(`bench:web: ${msg}\n`);
+
+const build = spawnSync(resolve(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const smoke = (['cat', 'dog'] as const).flatMap((l) => readdirSync(join(DATASETS, 'smoke', l)).sort().map((f) => join(DATASETS, 'smoke', l, f)));
+const shipped = ModelMetadata.parse(JSON.parse(readFileSync(join(BUILD, 'model/metadata.json'), 'utf8')));
+
+const persistTo = mkdtempSync(join(tmpdir(), 'pawlens-bench-web-'));
+const profile = mkdtempSync(join(tmpdir(), 'pawlens-bench-profile-'));
+applyMigrations(persistTo);
+const server = await startDevServer({ persistTo, vars: { ADMIN_TOKEN } });
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))]! * 10) / 10 : null;
+};
+
+async function publishShipped(): Promise<void> {
+  const files = readdirSync(join(BUILD, 'model')).map((path) => {
+    const body = readFileSync(join(BUILD, 'model', path));
+    return { path, sha256: createHash('sha256').update(body).digest('hex'), contentBase64: body.toString('base64') };
+  });
+  const res = await fetch(`${server.url}/api/models`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ version: shipped.version, files })
+  });
+  if (!res.ok) throw new Error(`publishing the shipped model failed: ${res.status} ${await res.text()}`);
+}
+
+/** Picks a photo and resolves with the verdict's arrival time (ms since navigation) and latency. */
+async function classify(page: Page, file: string): Promise<{ at: number; latencyMs: number }> {
+  const prev = (await page.getByTestId('verdict').count()) ? await page.getByTestId('verdict').getAttribute('data-result') : null;
+  // A string, not a function: tsx's name-keeping helpers do not exist inside the page.
+  const arrival = page.evaluate<number>(`new Promise((ok) => {
+    const check = () => {
+      const v = document.querySelector('[data-testid=verdict]');
+      if (v && v.getAttribute('data-result') !== ${JSON.stringify(prev)}) ok(performance.now());
+      else requestAnimationFrame(check);
+    };
+    check();
+  })`);
+  await page.getByTestId('file-input').setInputFiles(file);
+  const at = await arrival;
+  return { at, latencyMs: Number(await page.getByTestId('latency').textContent()) };
+}
+
+async function browserFigures() {
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROME, headless: true, args: ARGS });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(server.url);
+    await page.getByTestId('backend').filter({ hasText: /^(webgl|wasm|cpu)$/ }).waitFor({ timeout: 180_000 });
+    const readyAt = await page.evaluate(() => performance.now());
+    const first = await classify(page, smoke[0]!);
+    const resources = await page.evaluate(() =>
+      performance.getEntriesByType('resource').map((e) => ({ url: (e as PerformanceResourceTiming).name, bytes: (e as PerformanceResourceTiming).transferSize }))
+    );
+    const sum = (re: RegExp) => resources.filter((r) => re.test(new URL(r.url).pathname)).reduce((n, r) => n + r.bytes, 0);
+    const nav = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).transferSize);
+    const coldStart = {
+      backend: await page.getByTestId('backend').textContent(),
+      classifierReadyMs: Math.round(readyAt),
+      firstVerdictMs: Math.round(first.at),
+      firstPredictMs: first.latencyMs
+    };
+    const firstLoadBytes = {
+      html: nav,
+      js: sum(/\.js$/),
+      css: sum(/\.css$/),
+      wasm: sum(/\.wasm$/),
+      model: sum(/^\/model\/|^\/api\/models\/[^/]+\/[^/]+$/),
+      total: nav + resources.reduce((n, r) => n + r.bytes, 0)
+    };
+
+    const warm: Record<string, { p50: number | null; p95: number | null; runs: number } | { error: string }> = {};
+    for (const backend of ['webgl', 'wasm'] as const) {
+      await page.goto(`${server.url}/?backend=${backend}`);
+      await page.getByTestId('backend').filter({ hasText: /^(webgl|wasm|cpu)$/ }).waitFor({ timeout: 180_000 });
+      const got = await page.getByTestId('backend').textContent();
+      if (got !== backend) {
+        warm[backend] = { error: `fell back to ${got}` };
+        continue;
+      }
+      await classify(page, smoke[1]!); // the first real photo after warm-up is not counted
+      const lat: number[] = [];
+      for (let i = 0; i < WARM_RUNS; i++) lat.push((await classify(page, smoke[i % smoke.length]!)).latencyMs);
+      warm[backend] = { p50: quantile(lat, 0.5), p95: quantile(lat, 0.95), runs: lat.length };
+      log(`${backend}: p50 ${warm[backend].p50} ms, p95 ${warm[backend].p95} ms`);
+    }
+    return { coldStart, firstLoadBytes, warm };
+  } finally {
+    await context.close();
+  }
+}
+
+async function lighthouseScores() {
+  const chrome = await chromeLauncher.launch({ chromePath: CHROME, chromeFlags: ['--headless=new', ...ARGS] });
+  try {
+    const result = await lighthouse(server.url, {
+      port: chrome.port,
+      output: 'json',
+      logLevel: 'error',
+      onlyCategories: ['performance', 'accessibility', 'best-practices', 'seo']
+    });
+    if (!result) throw new Error('lighthouse returned nothing');
+    const { categories, audits } = result.lhr;
+    const failing = Object.values(categories).flatMap((c) =>
+      c.auditRefs.filter((r) => r.weight > 0 && (audits[r.id]?.score ?? 1) < 0.9).map((r) => `${c.id}:${r.id}`)
+    );
+    return {
+      performance: categories.performance?.score ?? null,
+      accessibility: categories.accessibility?.score ?? null,
+      bestPractices: categories['best-practices']?.score ?? null,
+      seo: categories.seo?.score ?? null,
+      metrics: {
+        fcpMs: Math.round(audits['first-contentful-paint']?.numericValue ?? 0),
+        lcpMs: Math.round(audits['largest-contentful-paint']?.numericValue ?? 0),
+        tbtMs: Math.round(audits['total-blocking-time']?.numericValue ?? 0),
+        cls: audits['cumulative-layout-shift']?.numericValue ?? null
+      },
+      belowNinety: failing
+    };
+  } finally {
+    chrome.kill();
+  }
+}
+
+try {
+  await publishShipped();
+  log('browser run');
+  const figures = await browserFigures();
+  log('lighthouse');
+  const lh = await lighthouseScores();
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'web',
+        when: new Date().toISOString(),
+        chromium: CHROME,
+        modelVersion: shipped.version,
+        ...figures,
+        lighthouse: lh,
+        notes: 'WebGL runs on SwiftShader (software) here. Bytes are transferSize from Resource Timing of the page (service-worker precache fetches not included).'
+      },
+      null,
+      2
+    )
+  );
+} finally {
+  await server.stop();
+  rmSync(persistTo, { recursive: true, force: true });
+  rmSync(profile, { recursive: true, force: true });
+}
