@@ -85,6 +85,25 @@ describe.skipIf(!run)('the app in Chromium', () => {
     expect(await tensors()).toBe(after1);
   });
 
+  it('keeps working on the next backend when the WebGL context is lost', async () => {
+    const { page } = browser;
+    expect(await page.getByTestId('backend').textContent()).toBe('webgl');
+    await page.evaluate(() => (globalThis as unknown as { __pawlens: { loseWebGLContext(): void } }).__pawlens.loseWebGLContext());
+    await expect.poll(() => page.getByTestId('backend').textContent(), { timeout: 60_000 }).toBe('wasm');
+    expect(await classify(page, smokeFiles[12]!.path)).toBe('dog');
+  });
+
+  it('classifies a frame from the camera', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'Use the camera' }).click();
+    await page.getByRole('button', { name: 'Switch camera' }).click();
+    const prev = await page.getByTestId('verdict').getAttribute('data-result');
+    await page.getByRole('button', { name: 'Take photo' }).click();
+    await page.locator(`[data-testid=verdict]:not([data-result="${prev}"])`).waitFor({ timeout: 60_000 });
+    expect(['cat', 'dog', 'unsure']).toContain(await page.getByTestId('verdict').textContent());
+    await page.getByRole('button', { name: 'Close camera' }).click();
+  });
+
   it('is installable (manifest, icons, service worker)', async () => {
     const { page, context } = browser;
     await waitForServiceWorker(page);

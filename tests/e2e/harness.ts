@@ -21,7 +21,10 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-quic',
   '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader'
+  '--enable-unsafe-swiftshader',
+  // A synthetic camera, allowed without a prompt, for the camera test.
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream'
 ];
 
 /** True when Chromium and the built app exist; otherwise prints why (or throws in CI). */

@@ -257,9 +257,12 @@ class PawlensApp {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** Read-only numbers for the browser tests (tensor leak check). */
+/** For the browser tests: the tensor count (leak check) and a way to simulate a GPU reset. */
 function exposeTestHook(tf: Tf): void {
-  (globalThis as { __pawlens?: unknown }).__pawlens = { numTensors: () => tf.memory().numTensors };
+  (globalThis as { __pawlens?: unknown }).__pawlens = {
+    numTensors: () => tf.memory().numTensors,
+    loseWebGLContext: () => (tf.findBackend('webgl') as MathBackendWebGL | null)?.gpgpu.gl.getExtension('WEBGL_lose_context')?.loseContext()
+  };
 }
 
 export const app = new PawlensApp();
