@@ -6,7 +6,8 @@ import { shippedModel } from './web/vite/shipped-model.ts';
 export default defineConfig({
   plugins: [
     sveltekit(),
-    shippedModel('model'),
+    // PAWLENS_MODEL_DIR ships another model folder (e.g. a fresh training run) instead of model/.
+    shippedModel(process.env.PAWLENS_MODEL_DIR ?? 'model'),
     SvelteKitPWA({
       strategies: 'injectManifest',
       srcDir: 'web/src',

@@ -59,7 +59,7 @@ function photo(seed: number): Float32Array {
 describe('classifier', () => {
   it('rebuilds the exact model from its files and predicts what it predicts', async () => {
     const c = await Classifier.create(tf, files);
-    expect(c.version).toBe('2026.11.24-unit');
+    expect(c.metadata.version).toBe('2026.11.24-unit');
     expect(c.backend).toBe('cpu');
     const input = photo(1);
     const p = await c.predict(input);
