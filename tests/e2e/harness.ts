@@ -29,9 +29,9 @@ export const CHROMIUM_ARGS = [
 
 /** True when Chromium and the built app exist; otherwise prints why (or throws in CI). */
 export function haveBrowser(): boolean {
-  const missing = [CHROMIUM, join(BUILD, 'index.html')].filter((p) => !existsSync(p));
+  const missing = [CHROMIUM, join(BUILD, 'index.html'), join(BUILD, 'model/metadata.json')].filter((p) => !existsSync(p));
   if (missing.length === 0) return true;
-  const msg = `browser tests need ${missing.join(' and ')} (apt-get install chromium; vite build)`;
+  const msg = `browser tests need ${missing.join(' and ')} (apt-get install chromium; a model in model/; vite build)`;
   if (process.env.REQUIRE_SHARED === '1' || process.env.CI === 'true') throw new Error(msg);
   console.warn(`SKIP: ${msg}`);
   return false;
