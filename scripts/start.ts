@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ROOT, applyMigrations, startDevServer } from './dev-server.ts';
+import { adminToken, publishModel } from '../training/src/publish.ts';
 
 const dev = process.argv.includes('--dev');
 const port = Number(process.env.PORT ?? 8787);
@@ -27,6 +28,15 @@ console.log('Applying D1 migrations (local) ...');
 applyMigrations();
 
 const server = await startDevServer({ port, inheritOutput: true });
+// Seed the shipped model into local R2 the first time, so /api/models/latest has something to offer.
+const latest = await fetch(`${server.url}/api/models/latest`).catch(() => null);
+if (latest?.status === 404 && existsSync(resolve(ROOT, 'model/metadata.json'))) {
+  const token = adminToken(devVars);
+  if (token) {
+    const r = await publishModel({ url: server.url, modelDir: resolve(ROOT, 'model'), token }).catch((e: Error) => e);
+    console.log(r instanceof Error ? `Seeding model/ failed: ${r.message}` : `Published the shipped model ${r.version} to local R2.`);
+  }
+}
 const children = [server.process];
 if (dev) {
   const vite = spawn(resolve(ROOT, 'node_modules/.bin/vite'), ['dev', '--host', '127.0.0.1'], {
