@@ -4,8 +4,10 @@
  * a server restart, and model updates (good and corrupt). One worker and one persistent browser
  * profile are shared, in this order, to keep the suite within a few minutes on a small machine.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { createHash } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +75,25 @@ describe.skipIf(!run)('the app in Chromium', () => {
       await expect.poll(() => page.getByTestId('error').textContent()).toContain(bad);
       expect(await classify(page, smokeFiles[0]!.path)).toBe('cat');
       expect(await page.getByTestId('error').count()).toBe(0);
+    }
+  });
+
+  it('downscales a huge photo before classifying it and honours EXIF orientation', async () => {
+    const { page } = browser;
+    const dir = mkdtempSync(join(tmpdir(), 'pawlens-e2e-photos-'));
+    try {
+      // 8000×6000, and a landscape 600×300 whose EXIF says "rotate 90°" (so it shows as portrait).
+      const huge = join(dir, 'huge.jpg');
+      await sharp(smokeFiles[0]!.path).resize(8000, 6000, { fit: 'fill' }).jpeg({ quality: 80 }).toFile(huge);
+      const rotated = join(dir, 'rotated.jpg');
+      await sharp(smokeFiles[1]!.path).resize(600, 300, { fit: 'fill' }).withMetadata({ orientation: 6 }).jpeg().toFile(rotated);
+      const shown = () => page.getByRole('img', { name: 'What you chose to classify' }).evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
+      expect(await classify(page, huge)).toBe('cat');
+      expect(await shown()).toEqual([1024, 768]);
+      expect(await classify(page, rotated)).not.toBeNull();
+      expect(await shown()).toEqual([300, 600]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
