@@ -33,6 +33,7 @@ const { values, positionals } = parseArgs({
     l2: { type: 'string', default: String(DEFAULT_HEAD.l2) },
     dropout: { type: 'string', default: String(DEFAULT_HEAD.dropout) },
     patience: { type: 'string', default: String(DEFAULT_HEAD.patience) },
+    hidden: { type: 'string', default: String(DEFAULT_HEAD.hidden) },
     augment: { type: 'string', default: '1' },
     'no-flip': { type: 'boolean', default: false },
     rotate: { type: 'string', default: String(DEFAULT_AUGMENT.rotate) },
@@ -82,6 +83,7 @@ async function main(cmd: string | undefined): Promise<void> {
           l2: num('l2', values.l2),
           dropout: num('dropout', values.dropout),
           patience: num('patience', values.patience),
+          hidden: num('hidden', values.hidden),
           seed
         },
         quantize,

@@ -30,9 +30,14 @@ export function composeModel(trunks: tf.LayersModel[], head: tf.LayersModel, siz
     pooled.length === 1 ? pooled[0]! : (tf.layers.concatenate({ name: `features_concat${vi}` }).apply(pooled) as tf.SymbolicTensor)
   );
   const features = joined.length === 1 ? joined[0]! : (tf.layers.average({ name: 'tta_average' }).apply(joined) as tf.SymbolicTensor);
-  const dense = head.getLayer('head_dense');
-  const out = tf.layers.dense({ units: 2, activation: 'softmax', name: 'classifier' });
-  const probs = out.apply(features) as tf.SymbolicTensor;
-  out.setWeights(dense.getWeights());
+  // Fresh copies of the head's dense layers (dropout is a no-op at inference and is left out).
+  let probs = features;
+  for (const layer of head.layers) {
+    if (layer.getClassName() !== 'Dense') continue;
+    const cfg = layer.getConfig() as { units: number; activation: 'relu' | 'softmax' };
+    const copy = tf.layers.dense({ units: cfg.units, activation: cfg.activation, name: layer.name === 'head_dense' ? 'classifier' : layer.name });
+    probs = copy.apply(probs) as tf.SymbolicTensor;
+    copy.setWeights(layer.getWeights());
+  }
   return tf.model({ inputs: input, outputs: probs, name: 'pawlens' });
 }

@@ -14,10 +14,12 @@ export interface HeadConfig {
   l2: number;
   dropout: number;
   patience: number;
+  /** units of an optional hidden ReLU layer (0 = linear head) */
+  hidden: number;
   seed: number;
 }
 
-export const DEFAULT_HEAD: HeadConfig = { epochs: 60, batchSize: 64, learningRate: 1e-3, l2: 1e-4, dropout: 0.3, patience: 6, seed: 42 };
+export const DEFAULT_HEAD: HeadConfig = { epochs: 60, batchSize: 64, learningRate: 1e-3, l2: 1e-4, dropout: 0.3, patience: 6, hidden: 0, seed: 42 };
 
 export interface Matrix {
   x: Float32Array;
@@ -35,9 +37,14 @@ export interface EpochRecord {
   valAcc: number;
 }
 
-export function buildHead(dim: number, cfg: Pick<HeadConfig, 'dropout' | 'l2'>): tf.Sequential {
+export function buildHead(dim: number, cfg: Pick<HeadConfig, 'dropout' | 'l2' | 'hidden'>): tf.Sequential {
   const head = tf.sequential({ name: 'head' });
   head.add(tf.layers.dropout({ inputShape: [dim], rate: cfg.dropout, name: 'head_dropout' }));
+  if (cfg.hidden > 0) {
+    const l2 = tf.regularizers.l2({ l2: cfg.l2 });
+    head.add(tf.layers.dense({ units: cfg.hidden, activation: 'relu', name: 'head_hidden', kernelRegularizer: l2 }));
+    head.add(tf.layers.dropout({ rate: cfg.dropout, name: 'head_hidden_dropout' }));
+  }
   head.add(
     tf.layers.dense({ units: 2, activation: 'softmax', name: 'head_dense', kernelRegularizer: tf.regularizers.l2({ l2: cfg.l2 }) })
   );
