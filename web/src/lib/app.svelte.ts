@@ -51,6 +51,8 @@ class PawlensApp {
   private tf: Tf | undefined;
   private classifier: Classifier | undefined;
   private files: ModelFiles | undefined;
+  private source: ModelSource | undefined;
+  private updating: Promise<void> | undefined;
   private backends: BackendName[] = [];
   private loadReported = false;
   private started: Promise<void> | undefined;
@@ -134,6 +136,7 @@ class PawlensApp {
     this.classifier?.dispose();
     this.classifier = classifier;
     this.files = files;
+    this.source = source;
     this.loadReported = false;
     this.model = { version: source.version, origin: source.origin, metadata: classifier.metadata };
     this.backend = classifier.backend;
@@ -159,9 +162,7 @@ class PawlensApp {
     this.classifier = undefined;
     try {
       this.watchBackend(await useFirstWorkingBackend(tf, this.backends));
-      this.classifier = await Classifier.create(tf, this.files!);
-      this.backend = this.classifier.backend;
-      this.loadReported = false;
+      this.use(await Classifier.create(tf, this.files!), this.source!, this.files!);
       this.phase = 'ready';
       this.status = '';
     } catch (e) {
@@ -185,8 +186,13 @@ class PawlensApp {
     return null;
   }
 
-  /** Asks the API for a newer model and switches to it once it is verified and loaded. */
-  async checkForUpdate(): Promise<void> {
+  /** Asks the API for a newer model and switches to it once it is verified and loaded (one check at a time). */
+  checkForUpdate(): Promise<void> {
+    this.updating ??= this.update().finally(() => (this.updating = undefined));
+    return this.updating;
+  }
+
+  private async update(): Promise<void> {
     if (!this.store || !this.model || !navigator.onLine) return;
     try {
       const loaded = await this.store.update(this.model.version, (files) => Classifier.create(this.tf!, files));

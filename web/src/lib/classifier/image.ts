@@ -39,9 +39,12 @@ export function drawWithin(source: CanvasImageSource, width: number, height: num
   return canvas;
 }
 
+let inputCanvas: HTMLCanvasElement | undefined;
+
 /** The model's input for a photo: stretched to [h, w] like training does, then normalised, RGB floats. */
 export function modelInput(photo: HTMLCanvasElement, [h, w]: readonly [number, number], norm: Normalization): Float32Array {
-  const canvas = document.createElement('canvas');
+  // One canvas reused for every prediction (setting its size clears it).
+  const canvas = (inputCanvas ??= document.createElement('canvas'));
   canvas.width = w;
   canvas.height = h;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
