@@ -4,7 +4,7 @@
  * a server restart, and model updates (good and corrupt). One worker and one persistent browser
  * profile are shared, in this order, to keep the suite within a few minutes on a small machine.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -134,6 +134,29 @@ describe.skipIf(!run)('the app in Chromium', () => {
     const manifest = await cdp.send('Page.getAppManifest');
     expect(manifest.errors).toEqual([]);
     await cdp.detach();
+  });
+
+  it('offers "reload to update" when a new service worker is waiting, and reloads into it', async () => {
+    const { page } = browser;
+    await waitForServiceWorker(page);
+    // A new deployment: the service worker script changes (wrangler dev serves build/web as it is on disk).
+    const sw = join(BUILD, 'service-worker.js');
+    const original = readFileSync(sw);
+    try {
+      appendFileSync(sw, `\n// e2e deployment ${Date.now()}\n`);
+      await page.reload();
+      await page.getByText('An update is available.').waitFor({ timeout: 60_000 });
+      await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.getByRole('button', { name: 'Reload to update' }).click()]);
+      await waitReady(page);
+      expect(await page.getByText('An update is available.').count()).toBe(0);
+      const state = await page.evaluate(async () => {
+        const reg = await navigator.serviceWorker.getRegistration();
+        return { waiting: reg?.waiting ?? null, active: reg?.active?.state, controlled: navigator.serviceWorker.controller !== null };
+      });
+      expect(state).toEqual({ waiting: null, active: 'activated', controlled: true });
+    } finally {
+      writeFileSync(sw, original);
+    }
   });
 
   it('works offline, and feedback given offline reaches the server exactly once', async () => {
