@@ -28,7 +28,6 @@ function memoryCache(): FileCache & { urls(): string[] } {
     },
     put: async (r: RequestInfo | URL, res: Response) => void m.set(key(r), await res.arrayBuffer()),
     delete: async (r: RequestInfo | URL) => m.delete(key(r)),
-    keys: async () => [...m.keys()].map((u) => new Request(u)) as unknown as readonly Request[],
     urls: () => [...m.keys()]
   } as FileCache & { urls(): string[] };
 }

@@ -6,7 +6,7 @@
 import { LABELS, ModelMetadata, type Label, type Verdict } from '../../../../edge/src/contract';
 import type * as TF from '@tensorflow/tfjs';
 import type { ModelFiles } from '../model-store/store';
-import type { BackendName, Tf } from './tf';
+import type { BackendName, Tf } from './backends';
 
 export interface Prediction {
   verdict: Verdict;

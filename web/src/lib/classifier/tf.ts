@@ -3,14 +3,10 @@
  * selection: WebGL, then WebAssembly (SIMD when the browser has it; binaries self-hosted, never a
  * CDN), then plain JS.
  */
-import type * as TF from '@tensorflow/tfjs';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-
-export type Tf = typeof TF;
-export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+import { BACKENDS, type BackendName, type Tf } from './backends';
 
 let loading: Promise<Tf> | undefined;
 

@@ -22,7 +22,7 @@ export interface Loaded<T> {
 }
 
 /** The subset of the Cache Storage API the store uses. */
-export type FileCache = Pick<Cache, 'match' | 'put' | 'delete' | 'keys'>;
+export type FileCache = Pick<Cache, 'match' | 'put' | 'delete'>;
 
 export interface KeyValue {
   get(key: string): Promise<unknown>;
