@@ -93,10 +93,15 @@ export async function waitReady(page: Page): Promise<{ version: string; backend:
 }
 
 /** Picks a file and waits for its verdict (or the error); returns the verdict text or null. */
-export async function classify(page: Page, file: string): Promise<string | null> {
+export function classify(page: Page, file: string): Promise<string | null> {
+  return verdictAfter(page, () => page.getByTestId('file-input').setInputFiles(file));
+}
+
+/** Runs `act` (which hands the app a photo) and waits for the new verdict (or the error). */
+export async function verdictAfter(page: Page, act: () => Promise<unknown>): Promise<string | null> {
   const verdict = page.getByTestId('verdict');
   const prev = (await verdict.count()) ? await verdict.getAttribute('data-result') : null;
-  await page.getByTestId('file-input').setInputFiles(file);
+  await act();
   const fresh = page.locator(prev ? `[data-testid=verdict]:not([data-result="${prev}"])` : '[data-testid=verdict]');
   await fresh.or(page.getByTestId('error')).first().waitFor({ timeout: 60_000 });
   return (await fresh.count()) ? await fresh.textContent() : null;
