@@ -213,6 +213,26 @@ describe.skipIf(!run)('the app in Chromium', () => {
     expect(await feedbackRows(stack.server.url)).toBe(before + 5);
   });
 
+  it('sends nothing while sharing is off, and the waiting answers once it is on again', async () => {
+    const { page } = browser;
+    const before = await feedbackRows(stack.server.url);
+    await page.goto(`${stack.server.url}/about`);
+    const toggle = page.getByLabel('Send my answers and performance figures');
+    await toggle.uncheck();
+    await page.getByText('(sharing is off)').waitFor();
+    await page.getByRole('link', { name: 'Classify' }).click();
+    await waitReady(page);
+    expect(await classify(page, smokeFiles[3]!.path)).not.toBeNull();
+    await page.getByTestId('feedback-neither').click();
+    await expect.poll(() => page.getByTestId('outbox-count').textContent()).toBe('1');
+    await page.waitForTimeout(2000);
+    expect(await feedbackRows(stack.server.url)).toBe(before);
+    await page.getByRole('link', { name: 'About' }).click();
+    await toggle.check();
+    await expect.poll(() => page.getByTestId('outbox-count').textContent(), { timeout: 30_000 }).toBe('0');
+    expect(await feedbackRows(stack.server.url)).toBe(before + 1);
+  });
+
   describe('model updates', () => {
     const shipped = run ? shippedMetadata() : null;
     const files = run ? readdirSync(join(BUILD, 'model')).map((path) => ({ path, body: readFileSync(join(BUILD, 'model', path)) })) : [];

@@ -255,8 +255,10 @@ class PawlensApp {
 
   async setSharing(sharing: boolean): Promise<void> {
     await this.start();
-    this.settings = { ...this.settings, sharing };
-    await saveSettings(this.db!, this.settings);
+    // Save a plain object: IndexedDB cannot clone the reactive proxy that `this.settings` is.
+    const next: Settings = { ...this.settings, sharing };
+    await saveSettings(this.db!, next);
+    this.settings = next;
     if (sharing) void this.outbox!.retryNow();
   }
 }
