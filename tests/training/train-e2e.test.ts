@@ -32,6 +32,7 @@ describe.skipIf(!haveShared(SMOKE, BAD, join(BACKBONES, BACKBONE)))('npm run tra
       head: { epochs: 1, batchSize: 8, learningRate: 1e-3, l2: 1e-4, dropout: 0.1, patience: 2, hidden: 4, seed: 1 },
       quantize: ['uint8-conv', 'float32'] as const,
       maxQuantDrop: 0.003,
+      maxBytes: 2.5e6,
       maxUnsure: 0.03,
       featureBatch: 8,
       out,

@@ -1,6 +1,6 @@
 /**
  * Pawlens training CLI: train | eval | publish | runs. Thin: parses flags and calls the modules.
- *   npm run train -- --data DIR [--epochs N] [--backbone NAME[,NAME]] [--size PX] [--tta] [--out model/]
+ *   npm run train -- --data DIR [--epochs N] [--backbone NAME[,NAME]] [--size PX] [--no-tta] [--out model/]
  *   npm run eval -- --data DIR [--model model/] [--split test] [--json]
  *   npm run publish -- --url URL [--model model/]
  *   npm run runs [-- --compare RUN_A RUN_B]
@@ -24,7 +24,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     data: { type: 'string' },
-    backbone: { type: 'string', default: 'mobilenet_v2_0.35_224_no_top' },
+    backbone: { type: 'string', default: 'mobilenet_v1_1.0_224_trunc_pw12' },
     'backbones-root': { type: 'string' },
     size: { type: 'string', default: '224' },
     epochs: { type: 'string', default: String(DEFAULT_HEAD.epochs) },
@@ -34,12 +34,13 @@ const { values, positionals } = parseArgs({
     dropout: { type: 'string', default: String(DEFAULT_HEAD.dropout) },
     patience: { type: 'string', default: String(DEFAULT_HEAD.patience) },
     hidden: { type: 'string', default: String(DEFAULT_HEAD.hidden) },
-    augment: { type: 'string', default: '1' },
+    augment: { type: 'string', default: '0' },
     'no-flip': { type: 'boolean', default: false },
     rotate: { type: 'string', default: String(DEFAULT_AUGMENT.rotate) },
     'min-crop': { type: 'string', default: String(DEFAULT_AUGMENT.minCrop) },
-    tta: { type: 'boolean', default: false },
-    quantize: { type: 'string', default: 'uint8-conv,float16,float32' },
+    'no-tta': { type: 'boolean', default: false },
+    quantize: { type: 'string', default: 'uint8-large,float16,float32' },
+    'max-bytes': { type: 'string', default: '2500000' },
     'max-quant-drop': { type: 'string', default: '0.003' },
     seed: { type: 'string', default: '42' },
     out: { type: 'string', default: 'model' },
@@ -75,7 +76,7 @@ async function main(cmd: string | undefined): Promise<void> {
         size: num('size', values.size),
         augment: { ...DEFAULT_AUGMENT, flip: !values['no-flip'], rotate: num('rotate', values.rotate), minCrop: num('min-crop', values['min-crop']) },
         augmentCopies: num('augment', values.augment),
-        tta: values.tta!,
+        tta: !values['no-tta'],
         head: {
           epochs: num('epochs', values.epochs),
           batchSize: num('batch', values.batch),
@@ -88,6 +89,7 @@ async function main(cmd: string | undefined): Promise<void> {
         },
         quantize,
         maxQuantDrop: num('max-quant-drop', values['max-quant-drop']),
+        maxBytes: num('max-bytes', values['max-bytes']),
         maxUnsure: 0.03,
         featureBatch: num('feature-batch', values['feature-batch']),
         out: values.out!,

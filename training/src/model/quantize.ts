@@ -150,6 +150,8 @@ export function quantizeWeights(
   return { specs: outSpecs, data: out.buffer };
 }
 
+const LARGE_WEIGHT = 100_000;
+
 /** Named per-layer policies measured by training; smallest first is not implied. */
 export const POLICIES = {
   float32: () => 'float32',
@@ -157,6 +159,10 @@ export const POLICIES = {
   uint16: () => 'uint16',
   // uint8 on depthwise kernels and on BatchNorm/bias vectors breaks MobileNets; keep those in float16.
   'uint8-conv': (s: WeightSpec) => (isDepthwise(s) || s.shape.length < 2 ? 'float16' : 'uint8'),
+  // Only the big pointwise kernels in uint8: the early, small layers are where uint8 error hurts most
+  // and cost little to keep in float16. The test-time mirror matrix is 0/1, exact in uint8.
+  'uint8-large': (s: WeightSpec) =>
+    s.name.startsWith('mirror_matrix/') || (!isDepthwise(s) && s.shape.length >= 2 && size(s.shape) >= LARGE_WEIGHT) ? 'uint8' : 'float16',
   uint8: () => 'uint8'
 } satisfies Record<string, (s: WeightSpec) => WeightDtype>;
 export type PolicyName = keyof typeof POLICIES;
