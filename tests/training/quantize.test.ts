@@ -95,7 +95,8 @@ describe('quantized manifests load with tf.loadLayersModel', () => {
     ['float32', 1e-6],
     ['float16', 2e-3],
     ['uint16', 1e-3],
-    ['uint8-conv', 2e-2]
+    ['uint8-conv', 2e-2],
+    ['uint8-large', 2e-2]
   ] as const) {
     it(`${policy}: manifest entries, file size and predictions within ${tol} of float32`, async () => {
       const artifacts = await modelArtifacts(model);
