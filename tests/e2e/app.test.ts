@@ -98,8 +98,10 @@ describe.skipIf(!run)('the app in Chromium', () => {
     }
   });
 
-  it('leaks no tensors over 50 predictions', async () => {
+  it('leaks no tensors over 50 predictions (on WebGL, where leaks cost GPU memory)', async () => {
     const { page } = browser;
+    await page.goto(`${stack.server.url}/?backend=webgl`);
+    expect((await waitReady(page)).backend).toBe('webgl');
     const tensors = () => page.evaluate(() => (globalThis as unknown as { __pawlens: { numTensors(): number } }).__pawlens.numTensors());
     await classify(page, smokeFiles[10]!.path);
     const after1 = await tensors();
@@ -156,6 +158,7 @@ describe.skipIf(!run)('the app in Chromium', () => {
 
   it('offers "reload to update" when a new service worker is waiting, and reloads into it', async () => {
     const { page } = browser;
+    await page.goto(stack.server.url);
     await waitForServiceWorker(page);
     // A new deployment: the service worker script changes (wrangler dev serves build/web as it is on disk).
     const sw = join(BUILD, 'service-worker.js');

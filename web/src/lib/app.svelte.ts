@@ -10,7 +10,7 @@ import { api } from './api/client';
 import { Classifier, readMetadata, type Prediction } from './classifier/classifier';
 import { modelInput } from './classifier/image';
 import type { BackendName, Tf } from './classifier/backends';
-import { backendOrder, loadTf, useFirstWorkingBackend } from './classifier/tf';
+import { backendOrder, hasSoftwareWebGL, loadTf, useFirstWorkingBackend } from './classifier/tf';
 import { openPawlensDB, type PawlensDB } from './db';
 import { ModelStore, type ModelFiles, type ModelSource } from './model-store/store';
 import { MODEL_CACHE } from './model-store/urls';
@@ -123,7 +123,7 @@ class PawlensApp {
     this.phase = 'loading';
     this.status = 'Loading the classifier…';
     const tf = (this.tf = await loadTf());
-    this.backends = backendOrder(new URLSearchParams(location.search).get('backend'));
+    this.backends = backendOrder(new URLSearchParams(location.search).get('backend'), hasSoftwareWebGL);
     this.watchBackend(await useFirstWorkingBackend(tf, this.backends));
     const loaded = await this.store!.loadCurrent((files) => Classifier.create(tf, files));
     this.use(loaded.model, loaded.source, loaded.files);

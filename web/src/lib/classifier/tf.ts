@@ -1,7 +1,7 @@
 /**
  * TensorFlow.js, loaded on demand (the chunk is ~1 MB, so never before first paint), and backend
  * selection: WebGL, then WebAssembly (SIMD when the browser has it; binaries self-hosted, never a
- * CDN), then plain JS.
+ * CDN), then plain JS; wasm goes first where WebGL is only a software emulation.
  */
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -39,8 +39,22 @@ export async function useFirstWorkingBackend(tf: Tf, order: readonly BackendName
   throw new Error('No TensorFlow.js backend works in this browser.');
 }
 
-/** The order to try backends in; `?backend=wasm` (or cpu/webgl) puts that one first. */
-export function backendOrder(preferred: string | null): BackendName[] {
-  const first = BACKENDS.find((b) => b === preferred);
-  return first ? [first, ...BACKENDS.filter((b) => b !== first)] : [...BACKENDS];
+/**
+ * The order to try backends in: WebGL first, unless the GPU is emulated on the CPU (SwiftShader,
+ * llvmpipe), where wasm predicts ~10× faster and WebGL's warm-up blocks the page for seconds.
+ * `?backend=webgl` (or wasm, cpu) puts that one first regardless.
+ */
+export function backendOrder(preferred: string | null, softwareWebGL: () => boolean): BackendName[] {
+  const first = BACKENDS.find((b) => b === preferred) ?? (softwareWebGL() ? 'wasm' : 'webgl');
+  return [first, ...BACKENDS.filter((b) => b !== first)];
+}
+
+/** Whether this browser's WebGL is rendered in software. */
+export function hasSoftwareWebGL(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (!gl) return false;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return /SwiftShader|llvmpipe|softpipe|software/i.test(renderer);
 }
