@@ -5,7 +5,7 @@
  * (WebGL runs on SwiftShader here, i.e. on the CPU), and Lighthouse 12 category scores.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -118,6 +118,14 @@ async function browserFigures() {
   }
 }
 
+/** Bytes the service worker precaches in the background on the first visit (uncompressed, from the build). */
+function precacheBytes(): number {
+  const sw = readFileSync(join(BUILD, 'service-worker.js'), 'utf8');
+  const urls = [...sw.matchAll(/"url":"([^"]+)"/g)].map((m) => m[1]!);
+  const file = (u: string) => (u === '/' ? 'index.html' : /\.[a-z0-9]+$/i.test(u) ? u : `${u}.html`);
+  return urls.reduce((n, u) => n + statSync(join(BUILD, file(u))).size, 0);
+}
+
 async function lighthouseScores() {
   const chrome = await chromeLauncher.launch({ chromePath: CHROME, chromeFlags: ['--headless=new', ...ARGS] });
   try {
@@ -164,8 +172,10 @@ try {
         chromium: CHROME,
         modelVersion: shipped.version,
         ...figures,
+        serviceWorkerPrecacheBytes: precacheBytes(),
         lighthouse: lh,
-        notes: 'WebGL runs on SwiftShader (software) here. Bytes are transferSize from Resource Timing of the page (service-worker precache fetches not included).'
+        notes:
+          'WebGL runs on SwiftShader (software) here, so the app picks wasm by default; warm figures force each backend with ?backend=. firstLoadBytes are transferSize from the page\'s Resource Timing (compressed as served; a file the service worker fetched first shows as a few hundred bytes); serviceWorkerPrecacheBytes is what it precaches in the background, uncompressed.'
       },
       null,
       2
