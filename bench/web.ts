@@ -4,53 +4,32 @@
  * cold start to first verdict, bytes transferred on first load, warm predict latency per backend
  * (WebGL runs on SwiftShader here, i.e. on the CPU), and Lighthouse 12 category scores.
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
-import { chromium, type Page } from 'playwright-core';
-import { ModelMetadata } from '../edge/src/contract.ts';
-import { ROOT, applyMigrations, startDevServer } from '../scripts/dev-server.ts';
+import type { Page } from 'playwright-core';
+import { ROOT } from '../scripts/dev-server.ts';
+import { BUILD, CHROMIUM, CHROMIUM_ARGS, launchPersistent, publishShipped, shippedMetadata, startStack } from '../tests/e2e/harness.ts';
 import { DATASETS } from '../tests/shared-data.ts';
 
-const CHROME = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 30);
-const ADMIN_TOKEN = 'bench-admin-token';
-const BUILD = resolve(ROOT, 'build/web');
 const log = (msg: string) => process.stderr.write(`bench:web: ${msg}\n`);
 
 const build = spawnSync(resolve(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const smoke = (['cat', 'dog'] as const).flatMap((l) => readdirSync(join(DATASETS, 'smoke', l)).sort().map((f) => join(DATASETS, 'smoke', l, f)));
-const shipped = ModelMetadata.parse(JSON.parse(readFileSync(join(BUILD, 'model/metadata.json'), 'utf8')));
+const shipped = shippedMetadata();
 
-const persistTo = mkdtempSync(join(tmpdir(), 'pawlens-bench-web-'));
-const profile = mkdtempSync(join(tmpdir(), 'pawlens-bench-profile-'));
-applyMigrations(persistTo);
-const server = await startDevServer({ persistTo, vars: { ADMIN_TOKEN } });
+const stack = await startStack();
+const server = stack.server;
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))]! * 10) / 10 : null;
 };
-
-async function publishShipped(): Promise<void> {
-  const files = readdirSync(join(BUILD, 'model')).map((path) => {
-    const body = readFileSync(join(BUILD, 'model', path));
-    return { path, sha256: createHash('sha256').update(body).digest('hex'), contentBase64: body.toString('base64') };
-  });
-  const res = await fetch(`${server.url}/api/models`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: JSON.stringify({ version: shipped.version, files })
-  });
-  if (!res.ok) throw new Error(`publishing the shipped model failed: ${res.status} ${await res.text()}`);
-}
 
 /** Picks a photo and resolves with the verdict's arrival time (ms since navigation) and latency. */
 async function classify(page: Page, file: string): Promise<{ at: number; latencyMs: number }> {
@@ -70,9 +49,9 @@ async function classify(page: Page, file: string): Promise<{ at: number; latency
 }
 
 async function browserFigures() {
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROME, headless: true, args: ARGS });
+  const browser = await launchPersistent();
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
+    const { page } = browser;
     await page.goto(server.url);
     await page.getByTestId('backend').filter({ hasText: /^(webgl|wasm|cpu)$/ }).waitFor({ timeout: 180_000 });
     const readyAt = await page.evaluate(() => performance.now());
@@ -114,7 +93,7 @@ async function browserFigures() {
     }
     return { coldStart, firstLoadBytes, warm };
   } finally {
-    await context.close();
+    await browser.close();
   }
 }
 
@@ -127,7 +106,7 @@ function precacheBytes(): number {
 }
 
 async function lighthouseScores() {
-  const chrome = await chromeLauncher.launch({ chromePath: CHROME, chromeFlags: ['--headless=new', ...ARGS] });
+  const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: ['--headless=new', ...CHROMIUM_ARGS] });
   try {
     const result = await lighthouse(server.url, {
       port: chrome.port,
@@ -159,7 +138,7 @@ async function lighthouseScores() {
 }
 
 try {
-  await publishShipped();
+  await publishShipped(server.url, shipped.version);
   log('browser run');
   const figures = await browserFigures();
   log('lighthouse');
@@ -169,7 +148,7 @@ try {
       {
         bench: 'web',
         when: new Date().toISOString(),
-        chromium: CHROME,
+        chromium: CHROMIUM,
         modelVersion: shipped.version,
         ...figures,
         serviceWorkerPrecacheBytes: precacheBytes(),
@@ -182,7 +161,5 @@ try {
     )
   );
 } finally {
-  await server.stop();
-  rmSync(persistTo, { recursive: true, force: true });
-  rmSync(profile, { recursive: true, force: true });
+  await stack.close();
 }

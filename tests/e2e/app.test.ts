@@ -8,12 +8,10 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createHash } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS, haveShared } from '../shared-data.ts';
 import {
-  ADMIN_TOKEN,
   BUILD,
   CHROMIUM,
   CHROMIUM_ARGS,
@@ -22,6 +20,7 @@ import {
   verdictAfter,
   haveBrowser,
   launchPersistent,
+  publishShipped,
   shippedMetadata,
   startStack,
   waitForServiceWorker,
@@ -238,19 +237,7 @@ describe.skipIf(!run)('the app in Chromium', () => {
 
   describe('model updates', () => {
     const shipped = run ? shippedMetadata() : null;
-    const files = run ? readdirSync(join(BUILD, 'model')).map((path) => ({ path, body: readFileSync(join(BUILD, 'model', path)) })) : [];
-
-    async function publish(version: string) {
-      const res = await fetch(`${stack.server.url}/api/models`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` },
-        body: JSON.stringify({
-          version,
-          files: files.map((f) => ({ path: f.path, sha256: createHash('sha256').update(f.body).digest('hex'), contentBase64: f.body.toString('base64') }))
-        })
-      });
-      expect(res.status, await res.clone().text()).toBeLessThan(300);
-    }
+    const publish = (version: string) => publishShipped(stack.server.url, version);
 
     it('picks up a newer published model and shows its version', async () => {
       const { page, context } = browser;

@@ -2,7 +2,8 @@
  * Shared set-up for the browser tests: Debian Chromium through playwright-core, the real edge worker
  * (wrangler dev) serving build/web with a temp D1/R2 state, and small page helpers.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
@@ -40,6 +41,21 @@ export function haveBrowser(): boolean {
 /** The model the build ships (what /model/ serves). */
 export function shippedMetadata(): ModelMetadata {
   return ModelMetadata.parse(JSON.parse(readFileSync(join(BUILD, 'model/metadata.json'), 'utf8')));
+}
+
+/** Publishes the files the build ships (build/web/model) under `version` through POST /api/models. */
+export async function publishShipped(base: string, version: string, adminToken = ADMIN_TOKEN): Promise<void> {
+  const dir = join(BUILD, 'model');
+  const files = readdirSync(dir).map((path) => {
+    const body = readFileSync(join(dir, path));
+    return { path, sha256: createHash('sha256').update(body).digest('hex'), contentBase64: body.toString('base64') };
+  });
+  const res = await fetch(`${base}/api/models`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ version, files })
+  });
+  if (!res.ok) throw new Error(`publishing ${version} failed: ${res.status} ${await res.text()}`);
 }
 
 export interface Stack {
