@@ -26,9 +26,17 @@ for (const s of suites) {
   const code = run(bin('vitest'), ['run', '--config', s.config, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra]);
   if (code !== 0) failedSuites++;
   try {
-    const r = JSON.parse(readFileSync(out, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+    const r = JSON.parse(readFileSync(out, 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      numPendingTests: number;
+      numTodoTests: number;
+      testResults: { status: string; assertionResults: unknown[] }[];
+    };
+    // A file that failed while loading has no failed tests of its own: count it as one failure.
+    const brokenFiles = r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
     total.passed += r.numPassedTests;
-    total.failed += r.numFailedTests;
+    total.failed += r.numFailedTests + brokenFiles;
     total.skipped += r.numPendingTests + r.numTodoTests;
   } catch {
     if (code !== 0) total.failed++; // the suite died before writing its report
