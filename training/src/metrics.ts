@@ -48,7 +48,7 @@ export function logLoss(pDog: readonly number[], labels: readonly number[]): num
 
 /** Area under the ROC curve as the Mann-Whitney statistic; ties count one half. */
 export function rocAuc(pDog: readonly number[], labels: readonly number[]): number {
-  const idx = pDog.map((p, i) => i).sort((a, b) => pDog[a]! - pDog[b]!);
+  const idx = pDog.map((_, i) => i).sort((a, b) => pDog[a]! - pDog[b]!);
   // Average ranks over ties.
   const ranks = new Array<number>(pDog.length);
   for (let i = 0; i < idx.length; ) {
