@@ -46,6 +46,7 @@ export async function initBackend(opts: { prefer?: NodeBackend; quiet?: boolean 
     }
   }
   if (!chosen) throw new Error('no tfjs backend could be initialised');
-  if (!opts.quiet) console.log(`tfjs backend: ${chosen}${chosen === 'tensorflow' ? ' (tfjs-node)' : ''}`);
+  // stderr, so stdout stays machine-readable (eval --json, bench).
+  if (!opts.quiet) console.error(`tfjs backend: ${chosen}${chosen === 'tensorflow' ? ' (tfjs-node)' : ''}`);
   return chosen;
 }
