@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeRgb, normalize } from '../../training/src/data/decode.ts';
+import { decodeRgb, mirrorRgb, normalize } from '../../training/src/data/decode.ts';
 import { fingerprintOf, scanDataset } from '../../training/src/data/scan.ts';
 import { MOBILENET_NORMALIZATION } from '../../web/src/lib/classifier/preprocess.ts';
 import { haveShared } from '../shared-data.ts';
@@ -35,6 +35,12 @@ describe.skipIf(!haveShared(SMOKE, BAD))('scanning real folders', () => {
     expect(x[5]).toBeCloseTo(rgb[5]! / 127.5 - 1, 6);
     expect(Math.min(...x)).toBeGreaterThanOrEqual(-1);
     expect(Math.max(...x)).toBeLessThanOrEqual(1);
+  });
+
+  it('mirrors resized pixels left-right, row by row', () => {
+    // 3x2 image, pixel values = index
+    const rgb = Uint8Array.from({ length: 3 * 2 * 3 }, (_, i) => i);
+    expect(Array.from(mirrorRgb(rgb, 3, 2))).toEqual([6, 7, 8, 3, 4, 5, 0, 1, 2, 15, 16, 17, 12, 13, 14, 9, 10, 11]);
   });
 
   it("reads Kaggle's flat cat.N.jpg naming", () => {

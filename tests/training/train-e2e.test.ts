@@ -59,7 +59,12 @@ describe.skipIf(!haveShared(SMOKE, BAD, join(BACKBONES, BACKBONE)))('npm run tra
     expect(y.shape).toEqual([2, 2]);
     const sums = tf.sum(y, 1).arraySync() as number[];
     sums.forEach((s) => expect(s).toBeCloseTo(1, 4));
-    tf.dispose([y]);
+    // With the test-time mirror inside, a photo and its mirror image get the same answer.
+    const x = tf.randomUniform([2, 96, 96, 3], -1, 1, 'float32', 5);
+    const a = model.predict(x) as tf.Tensor;
+    const b = model.predict(tf.reverse(x, 2)) as tf.Tensor;
+    expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(1e-4);
+    tf.dispose([y, x, a, b]);
     model.dispose();
 
     // The run record is listed with its plots.

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { MOBILENET_NORMALIZATION } from '../../web/src/lib/classifier/preprocess.ts';
 import { initBackend, type NodeBackend } from './backend.ts';
-import { augmentKey, augmentParams, type AugmentConfig, type AugmentParams } from './data/augment.ts';
+import { augmentKey, augmentParams, type AugmentConfig } from './data/augment.ts';
 import { CLASS_NAMES, countBy, fingerprintOf, scanDataset, type ImageItem } from './data/scan.ts';
 import { buildMetadata, versionFor, writeMetadata } from './metadata.ts';
 import { chooseUnsureThreshold, computeMetrics, worstMistakes, type Metrics } from './metrics.ts';
@@ -44,7 +44,6 @@ export interface TrainConfig {
   backend?: NodeBackend;
 }
 
-const FLIP_ONLY: AugmentParams = { flip: true, angle: 0, crop: 1, cx: 0.5, cy: 0.5, contrast: 1, offset: 0 };
 
 interface Variant {
   key: string;
@@ -86,7 +85,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
   }
   const evalIdx = items.map((it, k) => (it.split !== 'train' ? k : -1)).filter((k) => k >= 0);
   if (cfg.tta) {
-    variants.push({ key: 'flip', jobs: evalIdx.map((k) => ({ path: items[k]!.path, sha256: items[k]!.sha256, aug: FLIP_ONLY })), owners: evalIdx });
+    variants.push({ key: 'mirror', jobs: evalIdx.map((k) => ({ path: items[k]!.path, sha256: items[k]!.sha256, mirror: true })), owners: evalIdx });
   }
   t = performance.now();
   const trunks: tf.LayersModel[] = [];
@@ -151,7 +150,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
         if (items[k]!.split !== split || !usable[k] || !r) return;
         let row = r;
         if (split !== 'train' && cfg.tta) {
-          const fv = variants.findIndex((x) => x.key === 'flip');
+          const fv = variants.findIndex((x) => x.key === 'mirror');
           const fj = variants[fv]!.owners.indexOf(k);
           const m = perVariant[fv]![fj];
           if (m) row = row.map((x, d) => (x + m[d]!) / 2);
@@ -192,7 +191,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
   const testItems = testM.owners.map((k) => items[k]!);
   const testLabels = Array.from(testM.m.y);
   const testViews = [{ key: 'orig', jobs: testItems.map((i) => ({ path: i.path, sha256: i.sha256 })) }];
-  if (cfg.tta) testViews.push({ key: 'flip', jobs: testItems.map((i) => ({ path: i.path, sha256: i.sha256, aug: FLIP_ONLY })) });
+  if (cfg.tta) testViews.push({ key: 'mirror', jobs: testItems.map((i) => ({ path: i.path, sha256: i.sha256, mirror: true })) });
   const tried: RunRecord['quantization']['candidates'] = [];
   type Choice = { policy: PolicyName; metrics: Metrics; pDog: number[] };
   let chosen: Choice | null = null;

@@ -50,6 +50,21 @@ export async function decodeRgb(input: Buffer | string, size: Size, aug?: Augmen
   return finish(adjusted, size);
 }
 
+/** Left-right mirror of RGB bytes [h*w*3] (what the exported model's mirror view computes). */
+export function mirrorRgb(rgb: Uint8Array, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(rgb.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const s = (y * width + x) * 3;
+      const d = (y * width + (width - 1 - x)) * 3;
+      out[d] = rgb[s]!;
+      out[d + 1] = rgb[s + 1]!;
+      out[d + 2] = rgb[s + 2]!;
+    }
+  }
+  return out;
+}
+
 /** Normalised float32 [h*w*3] through the shared definition. */
 export function normalize(rgb: Uint8Array, norm: Normalization): Float32Array {
   return normalizePixels(rgb, 3, norm);

@@ -8,13 +8,15 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Normalization } from '../../../web/src/lib/classifier/preprocess.ts';
 import type { AugmentParams } from '../data/augment.ts';
-import { decodeRgb, normalize } from '../data/decode.ts';
+import { decodeRgb, mirrorRgb, normalize } from '../data/decode.ts';
 import { Progress } from '../progress.ts';
 
 export interface FeatureJob {
   path: string;
   sha256: string;
   aug?: AugmentParams;
+  /** the resized photo mirrored left-right, exactly as the exported model's test-time view */
+  mirror?: boolean;
 }
 
 export interface FeatureResult {
@@ -72,7 +74,7 @@ export async function extractFeatures(jobs: readonly FeatureJob[], o: FeatureOpt
     Promise.all(
       idx.map((i) =>
         decodeRgb(jobs[i]!.path, { width: o.size, height: o.size }, jobs[i]!.aug).then(
-          (rgb) => ({ i, rgb, err: null as string | null }),
+          (rgb) => ({ i, rgb: jobs[i]!.mirror ? mirrorRgb(rgb, o.size, o.size) : rgb, err: null as string | null }),
           (e: Error) => ({ i, rgb: null, err: e.message })
         )
       )
