@@ -259,7 +259,9 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
     extra: {
       architecture: { backbones: cfg.backbones, tta: cfg.tta, head: 'dropout + dense softmax', output: 'softmax [cat, dog]' },
       quantization: { policy: chosen.policy, candidates: tried },
-      unsure: unsureRecord
+      unsure: unsureRecord,
+      // Per-epoch curves for the app's model card.
+      history
     }
   });
   writeMetadata(resolve(cfg.out), meta);
