@@ -14,7 +14,7 @@ import { buildMetadata, versionFor, writeMetadata } from './metadata.ts';
 import { chooseUnsureThreshold, computeMetrics, worstMistakes, type Metrics } from './metrics.ts';
 import { backboneDir, featureExtractor, loadBackbone, trunk } from './model/backbone.ts';
 import { composeModel } from './model/compose.ts';
-import { extractFeatures, type FeatureJob } from './model/features.ts';
+import { appendRow, extractFeatures, type FeatureJob } from './model/features.ts';
 import { trainHead, predictDog, type HeadConfig, type Matrix } from './model/head.ts';
 import { loadModel, modelArtifacts, writeModel } from './model/io.ts';
 import { quantizedPredictions } from './model/quantized-eval.ts';
@@ -112,15 +112,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
       extracted += res.computed;
       for (const f of res.failures) if (!failed.has(v.owners[f.index]!)) failed.set(v.owners[f.index]!, f.reason);
       res.rows.forEach((r, j) => {
-        const prev = perVariant[vi]![j];
-        if (!r) return;
-        if (!prev) perVariant[vi]![j] = r;
-        else {
-          const joined = new Float32Array(prev.length + r.length);
-          joined.set(prev);
-          joined.set(r, prev.length);
-          perVariant[vi]![j] = joined;
-        }
+        if (r) perVariant[vi]![j] = appendRow(perVariant[vi]![j], r);
       });
       if (vi === 0) dim += res.dim;
     }

@@ -49,6 +49,15 @@ function writeCache(file: string, data: Uint8Array | string): void {
   writeFileSync(file, data);
 }
 
+/** Appends one backbone's feature row to what earlier backbones gave the same image (feature concatenation). */
+export function appendRow(prev: Float32Array | null | undefined, row: Float32Array): Float32Array {
+  if (!prev) return row;
+  const joined = new Float32Array(prev.length + row.length);
+  joined.set(prev);
+  joined.set(row, prev.length);
+  return joined;
+}
+
 export async function extractFeatures(jobs: readonly FeatureJob[], o: FeatureOptions): Promise<FeatureResult> {
   const dim = (o.extractor.outputs[0]!.shape as number[])[1]!;
   const rows: (Float32Array | null)[] = new Array(jobs.length).fill(null);

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Normalization } from '../../../web/src/lib/classifier/preprocess.ts';
 import { featureExtractor } from './backbone.ts';
-import { extractFeatures, type FeatureJob } from './features.ts';
+import { appendRow, extractFeatures, type FeatureJob } from './features.ts';
 
 export interface View {
   key: string;
@@ -45,15 +45,7 @@ export async function quantizedPredictions(
         label: `${o.label} ${name} ${v.key}`
       });
       res.rows.forEach((r, j) => {
-        const row = r ?? new Float32Array(res.dim);
-        const prev = perView[vi]![j];
-        if (!prev) perView[vi]![j] = row;
-        else {
-          const joined = new Float32Array(prev.length + row.length);
-          joined.set(prev);
-          joined.set(row, prev.length);
-          perView[vi]![j] = joined;
-        }
+        perView[vi]![j] = appendRow(perView[vi]![j], r ?? new Float32Array(res.dim));
       });
     }
   }
