@@ -8,6 +8,7 @@ import { insertModel, latestModel, modelExists } from './db';
 import type { AppEnv } from './env';
 import { apiError } from './errors';
 import { requireAdmin } from './admin-auth';
+import { sha256Hex } from './sha256';
 import { jsonBody } from './validate';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -15,16 +16,11 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 // Shards (.bin) and anything else are opaque bytes.
 const contentTypeOf = (path: string) => (path.endsWith('.json') ? 'application/json' : 'application/octet-stream');
 
-function decodeBase64(s: string): Uint8Array {
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function metricsOf(metadataBytes: Uint8Array | undefined): LatestModel['metrics'] {

@@ -1,13 +1,11 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { LatestModel, PublishRequest } from '../../edge/src/contract';
+import { sha256Hex as sha256 } from '../../edge/src/sha256';
 import { ADMIN_TOKEN, api, errorOf, postJson, rowCount } from './helpers';
 
 const enc = new TextEncoder();
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-async function sha256(bytes: Uint8Array) {
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 const metadata = {
   version: '2026.11.24-1',

@@ -5,11 +5,11 @@ import {
   IntegrityError,
   ModelStore,
   compareVersions,
-  sha256Hex,
   type FileCache,
   type ModelFiles,
   type ModelStoreDeps
 } from '../../web/src/lib/model-store/store.ts';
+import { sha256Hex } from '../../edge/src/sha256.ts';
 
 const ORIGIN = 'http://pawlens.test';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -5,6 +5,7 @@
  * no longer be loaded, the store rolls back to the model shipped with the app.
  */
 import type { LatestModel, ModelFile } from '../../../../edge/src/contract';
+import { sha256Hex } from '../../../../edge/src/sha256';
 
 export interface ModelSource {
   version: string;
@@ -55,11 +56,6 @@ const REJECTED_KEY = 'model.rejected';
 /** Newer means greater in natural order: "1.10.0" > "1.9.0", "2026.11.24-b" > "2026.11.24-a". */
 export function compareVersions(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
-}
-
-export async function sha256Hex(data: ArrayBuffer): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export class ModelStore {
