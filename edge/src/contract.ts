@@ -5,16 +5,24 @@
  */
 import { z } from 'zod';
 
-export const LABELS = ['cat', 'dog'] as const;
+/** What a model can say, in output order: index 0 = cat, 1 = dog, 2 = neither (no cat or dog in the photo). */
+export const LABELS = ['cat', 'dog', 'neither'] as const;
 export const Label = z.enum(LABELS);
 export type Label = z.infer<typeof Label>;
 
+/** A model's `labels` in metadata.json: three classes, or the two of models published before "neither". */
+export const ModelLabels = z.union([
+  z.tuple([z.literal('cat'), z.literal('dog'), z.literal('neither')]),
+  z.tuple([z.literal('cat'), z.literal('dog')])
+]);
+export type ModelLabels = z.infer<typeof ModelLabels>;
+
 /** What the person says the photo really shows. */
-export const Actual = z.enum(['cat', 'dog', 'neither']);
-export type Actual = z.infer<typeof Actual>;
+export const Actual = Label;
+export type Actual = Label;
 
 /** The app-level verdict: a label, or "unsure" below the model's threshold. */
-export const Verdict = z.enum(['cat', 'dog', 'unsure']);
+export const Verdict = z.enum([...LABELS, 'unsure']);
 export type Verdict = z.infer<typeof Verdict>;
 
 export const Backend = z.enum(['webgl', 'wasm', 'cpu', 'webgpu']);
@@ -112,12 +120,10 @@ export const ClassScores = z.object({
 });
 export type ClassScores = z.infer<typeof ClassScores>;
 
+const ConfusionRow = z.object({ cat: z.number().int(), dog: z.number().int(), neither: z.number().int() });
+
 /** Rows are what it really was (`actual`), columns what the model said (`predicted`). */
-export const ConfusionMatrix = z.object({
-  cat: z.object({ cat: z.number().int(), dog: z.number().int() }),
-  dog: z.object({ cat: z.number().int(), dog: z.number().int() }),
-  neither: z.object({ cat: z.number().int(), dog: z.number().int() })
-});
+export const ConfusionMatrix = z.object({ cat: ConfusionRow, dog: ConfusionRow, neither: ConfusionRow });
 export type ConfusionMatrix = z.infer<typeof ConfusionMatrix>;
 
 export const LatencyStats = z.object({
@@ -132,9 +138,11 @@ export type LatencyStats = z.infer<typeof LatencyStats>;
 export const VersionPerformance = z.object({
   modelVersion: z.string(),
   feedbackCount: z.number().int(),
-  /** Accuracy over feedback whose actual label is cat or dog ("neither" cannot be right). */
+  /** Share of all feedback where the model said what the photo really shows ("neither" included). */
   accuracy: z.number().nullable(),
-  perClass: z.object({ cat: ClassScores, dog: ClassScores }),
+  /** The same over photos that really show a cat or a dog. */
+  petAccuracy: z.number().nullable(),
+  perClass: z.object({ cat: ClassScores, dog: ClassScores, neither: ClassScores }),
   confusion: ConfusionMatrix,
   latency: z.array(LatencyStats)
 });
@@ -185,7 +193,7 @@ export const ModelMetadata = z
   .object({
     version: ModelVersion,
     created: z.string(),
-    labels: z.tuple([z.literal('cat'), z.literal('dog')]),
+    labels: ModelLabels,
     inputSize: z.tuple([z.number().int().positive(), z.number().int().positive()]),
     normalization: z.object({ scale: z.number(), offset: z.number() }),
     /** Below this top-class probability the app answers "unsure". */

@@ -3,27 +3,16 @@
  * Every intermediate tensor is released (tf.tidy plus explicit disposal of the async read-back),
  * so the tensor count stays flat however many photos are classified.
  */
-import { LABELS, ModelMetadata, type Label, type Verdict } from '../../../../edge/src/contract';
+import { ModelMetadata } from '../../../../edge/src/contract';
 import type * as TF from '@tensorflow/tfjs';
 import type { ModelFiles } from '../model-store/store';
 import type { BackendName, Tf } from './backends';
+import { probabilitiesOf, verdictFor, type Probabilities, type VerdictResult } from './verdict';
 
-export interface Prediction {
-  verdict: Verdict;
-  /** The more likely label, even when the verdict is "unsure". */
-  label: Label;
-  /** Probability of `label`. */
-  confidence: number;
-  probabilities: Record<Label, number>;
+export interface Prediction extends VerdictResult {
+  probabilities: Probabilities;
   latencyMs: number;
   backend: BackendName;
-}
-
-/** "unsure" below the model's threshold, else the more likely label. */
-export function verdictFor(probabilities: Record<Label, number>, threshold: number): Pick<Prediction, 'verdict' | 'label' | 'confidence'> {
-  const label: Label = probabilities.dog > probabilities.cat ? 'dog' : 'cat';
-  const confidence = probabilities[label];
-  return { label, confidence, verdict: confidence < threshold ? 'unsure' : label };
 }
 
 interface ModelJson {
@@ -87,7 +76,7 @@ export class Classifier {
       const out = tf.tidy(() => model.predict(tf.zeros([1, h, w, 3])) as TF.Tensor);
       const values = await out.data();
       out.dispose();
-      if (values.length !== LABELS.length) throw new Error(`the model outputs ${values.length} values, expected ${LABELS.length}`);
+      probabilitiesOf(values, metadata.labels);
     } catch (e) {
       model.dispose();
       throw e;
@@ -108,7 +97,7 @@ export class Classifier {
       out.dispose();
     }
     const latencyMs = performance.now() - t0;
-    const probabilities = { cat: values[0] ?? 0, dog: values[1] ?? 0 };
+    const probabilities = probabilitiesOf(values, this.metadata.labels);
     return { ...verdictFor(probabilities, this.metadata.unsureThreshold), probabilities, latencyMs, backend: this.backend };
   }
 
