@@ -168,19 +168,29 @@ export const ModelFilePath = z
 export const ModelFile = z.object({ path: ModelFilePath, sha256: Sha256Hex, bytes: z.number().int().min(0) });
 export type ModelFile = z.infer<typeof ModelFile>;
 
-/** Test-split metrics written by training and shown on the model card. */
+const PerLabel = z.object({ cat: z.number(), dog: z.number(), neither: z.number() }).partial();
+
+/**
+ * Test-split metrics written by training and shown on the model card. Three-class models also
+ * carry the `neither` figures; two-class ones (published before "neither") only cat and dog.
+ */
 export const ModelMetrics = z
   .object({
+    /** Share of cat and dog photos given their own label (top class). */
     accuracy: z.number(),
-    precision: z.object({ cat: z.number(), dog: z.number() }).partial().optional(),
-    recall: z.object({ cat: z.number(), dog: z.number() }).partial().optional(),
-    f1: z.object({ cat: z.number(), dog: z.number() }).partial().optional(),
+    precision: PerLabel.optional(),
+    recall: PerLabel.optional(),
+    f1: PerLabel.optional(),
     logLoss: z.number().optional(),
     rocAuc: z.number().optional(),
     ece: z.number().optional(),
-    /** rows actual [cat, dog], columns predicted [cat, dog] */
+    /** rows actual, columns predicted, both in `labels` order */
     confusion: z.array(z.array(z.number())).optional(),
-    n: z.number().int().optional()
+    n: z.number().int().optional(),
+    /** Share of photos with no cat or dog answered "neither" or "unsure" (at the model's threshold). */
+    nonPetRejected: z.number().optional(),
+    /** Share of cat and dog photos answered "neither" or "unsure". */
+    petRejected: z.number().optional()
   })
   .passthrough();
 export type ModelMetrics = z.infer<typeof ModelMetrics>;
