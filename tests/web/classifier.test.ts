@@ -4,8 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Classifier, readMetadata, toArtifacts, verdictFor } from '../../web/src/lib/classifier/classifier.ts';
+import { Classifier, readMetadata, toArtifacts } from '../../web/src/lib/classifier/classifier.ts';
 import { MOBILENET_NORMALIZATION, normalizePixels } from '../../web/src/lib/classifier/preprocess.ts';
+import { probabilitiesOf, verdictFor } from '../../web/src/lib/classifier/verdict.ts';
 import type { ModelFiles } from '../../web/src/lib/model-store/store.ts';
 
 const SIZE = 8;
@@ -92,5 +93,17 @@ describe('classifier', () => {
     expect(verdictFor({ cat: 0.9, dog: 0.1 }, 0.7)).toEqual({ verdict: 'cat', label: 'cat', confidence: 0.9 });
     expect(verdictFor({ cat: 0.2, dog: 0.8 }, 0.7)).toEqual({ verdict: 'dog', label: 'dog', confidence: 0.8 });
     expect(verdictFor({ cat: 0.4, dog: 0.6 }, 0.7)).toEqual({ verdict: 'unsure', label: 'dog', confidence: 0.6 });
+  });
+
+  it('says "neither" when that is the top class of a three-class model, and "unsure" below the threshold', () => {
+    expect(verdictFor({ cat: 0.05, dog: 0.15, neither: 0.8 }, 0.7)).toEqual({ verdict: 'neither', label: 'neither', confidence: 0.8 });
+    expect(verdictFor({ cat: 0.3, dog: 0.2, neither: 0.5 }, 0.7)).toEqual({ verdict: 'unsure', label: 'neither', confidence: 0.5 });
+    expect(verdictFor({ cat: 0.75, dog: 0.05, neither: 0.2 }, 0.7)).toEqual({ verdict: 'cat', label: 'cat', confidence: 0.75 });
+  });
+
+  it("names output values by the model's labels, two or three", () => {
+    expect(probabilitiesOf([0.1, 0.9], ['cat', 'dog'])).toEqual({ cat: 0.1, dog: 0.9 });
+    expect(probabilitiesOf([0.1, 0.2, 0.7], ['cat', 'dog', 'neither'])).toEqual({ cat: 0.1, dog: 0.2, neither: 0.7 });
+    expect(() => probabilitiesOf([0.1, 0.2, 0.7], ['cat', 'dog'])).toThrow('outputs 3 values, expected 2');
   });
 });
