@@ -106,21 +106,19 @@ export async function benchModels(opts: ModelBenchOptions): Promise<object> {
   const loadBefore = loadavg()[0]!;
   const nBatches = contenders[0]!.batches.length;
   const progress = new Progress('timing', opts.rounds * (usable.length + nBatches) * contenders.length, 'predict');
-  let step = 0;
+  // Who goes first alternates from photo to photo and, for the same photo, from round to round.
   for (let r = 0; r < opts.rounds; r++) {
     for (let i = 0; i < usable.length; i++) {
-      for (const c of inTurn(step, contenders)) {
+      for (const c of inTurn(r + i, contenders)) {
         c.batch1.push(await predictMs(c, c.photos[i]!, 1));
         progress.tick();
       }
-      step++;
     }
     for (let b = 0; b < nBatches; b++) {
-      for (const c of inTurn(step, contenders)) {
+      for (const c of inTurn(r + b, contenders)) {
         c.batchN.push((await predictMs(c, c.batches[b]!, opts.batch)) / opts.batch);
         progress.tick();
       }
-      step++;
     }
   }
   progress.finish();
