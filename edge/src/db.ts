@@ -1,5 +1,5 @@
 /** Every D1 query the worker runs. Route files stay thin; the SQL lives here. */
-import type { Backend, FeedbackItem, LatestModel, ModelFile, ModelMetrics, TelemetryItem } from './contract';
+import type { Backend, FeedbackItem, Label, LatestModel, ModelFile, ModelMetrics, TelemetryItem } from './contract';
 
 export interface InsertResult {
   accepted: string[];
@@ -40,11 +40,10 @@ export function insertTelemetry(db: D1Database, items: TelemetryItem[], received
   return insertBatch(db, statements, items.map((t) => t.id));
 }
 
-
 export interface ConfusionRow {
   model_version: string;
-  actual: 'cat' | 'dog' | 'neither';
-  predicted: 'cat' | 'dog';
+  actual: Label;
+  predicted: Label;
   n: number;
 }
 
