@@ -1,5 +1,9 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { unstable_readConfig } from 'wrangler';
 import { defineConfig } from 'vitest/config';
+
+// The rate limits as wrangler.toml declares them, so the tests check the worker against the real numbers.
+const rateLimits = Object.fromEntries(unstable_readConfig({ config: './wrangler.toml' }).ratelimits.map((r) => [r.name, r.simple]));
 
 // Edge suites run inside workerd against real local D1 and R2 (reset between test files).
 export default defineConfig({
@@ -9,6 +13,7 @@ export default defineConfig({
       miniflare: {
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations('edge/migrations'),
+          TEST_RATE_LIMITS: rateLimits,
           ADMIN_TOKEN: 'test-admin-token',
           MAX_PUBLISH_BYTES: String(4 * 1024 * 1024)
         }

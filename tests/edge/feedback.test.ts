@@ -55,6 +55,15 @@ describe('POST /api/feedback', () => {
     expect(new Set(accepted)).toEqual(new Set(pool.map((p) => p.id)));
   });
 
+  it('treats one UUID in upper and in lower case as one id, stored once in lower case', async () => {
+    const lower = feedbackItem();
+    const upper = { ...lower, id: lower.id.toUpperCase() };
+    expect(await (await postJson('/api/feedback', { items: [upper] })).json()).toEqual({ accepted: [upper.id], duplicates: [] });
+    expect(await (await postJson('/api/feedback', { items: [lower, upper] })).json()).toEqual({ accepted: [], duplicates: [lower.id, upper.id] });
+    const { results } = await env.DB.prepare('SELECT id FROM feedback').all();
+    expect(results).toEqual([{ id: lower.id }]);
+  });
+
   it('reports an id repeated inside one batch as a duplicate', async () => {
     const item = feedbackItem();
     const res = await postJson('/api/feedback', { items: [item, item] });

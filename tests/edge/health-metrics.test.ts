@@ -1,7 +1,7 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import type { Health } from '../../edge/src/contract';
-import { api, feedbackItem, postJson, telemetryItem } from './helpers';
+import { api, feedbackItem, postJson, publish, telemetryItem } from './helpers';
 
 describe('GET /api/health', () => {
   it('reports ok, D1 reachable and the feedback count', async () => {
@@ -11,12 +11,15 @@ describe('GET /api/health', () => {
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const body = (await res.json()) as Health;
     expect(body).toMatchObject({ status: 'ok', db: 'ok', feedbackCount: 2, lastPublishedAt: null });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(body.uptimeS).toBeGreaterThanOrEqual(0);
   });
 });
 
 describe('GET /api/metrics', () => {
   it('is Prometheus text that a real parser reads, with requests, feedback and a latency histogram', async () => {
+    await publish('1.0.0');
     await postJson('/api/feedback', {
       items: [
         feedbackItem(),

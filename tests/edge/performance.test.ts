@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Label, Performance } from '../../edge/src/contract';
-import { api, feedbackItem, postJson, telemetryItem } from './helpers';
+import { api, feedbackItem, postJson, publish, telemetryItem } from './helpers';
 
 async function postAll(path: string, items: unknown[]) {
   for (let i = 0; i < items.length; i += 100) expect((await postJson(path, { items: items.slice(i, i + 100) })).status).toBe(200);
@@ -8,6 +8,8 @@ async function postAll(path: string, items: unknown[]) {
 
 describe('GET /api/performance', () => {
   it('computes quality from feedback and latency percentiles from telemetry, per model version', async () => {
+    await publish('1.0.0');
+    await publish('2.0.0');
     // v1, rows actual / columns predicted: cat 5/1/1, dog 1/3/0, neither 2/1/6 (20 photos, 14 right).
     const cell = (n: number, actual: Label, predicted: Label) => Array.from({ length: n }, () => feedbackItem({ actual, predicted }));
     const v1 = [
