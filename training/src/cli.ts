@@ -2,7 +2,7 @@
  * Pawlens training CLI: train | eval | publish | runs. Thin: parses flags and calls the modules.
  *   npm run train -- --data DIR [--epochs N] [--backbone NAME[,NAME]] [--size PX] [--no-tta] [--out model/]
  *   npm run eval -- --data DIR [--model model/] [--split test] [--json]
- *   npm run publish -- --url URL [--model model/]
+ *   npm run publish -- --url URL [--model model/] [--activate]
  *   npm run runs [-- --compare RUN_A RUN_B]
  */
 import { resolve } from 'node:path';
@@ -45,6 +45,7 @@ const { values, positionals } = parseArgs({
     seed: { type: 'string', default: '42' },
     out: { type: 'string', default: 'model' },
     model: { type: 'string', default: 'model' },
+    activate: { type: 'boolean', default: false },
     cache: { type: 'string', default: resolve(ROOT, '.cache/features') },
     runs: { type: 'string' },
     split: { type: 'string' },
@@ -109,8 +110,8 @@ async function main(cmd: string | undefined): Promise<void> {
       if (!values.url) throw new Error('--url is required, e.g. --url http://127.0.0.1:8787');
       const token = adminToken(resolve(ROOT, '.dev.vars'));
       if (!token) throw new Error('ADMIN_TOKEN is not set (environment or .dev.vars)');
-      const r = await publishModel({ url: values.url, modelDir: resolve(values.model!), token });
-      console.log(`published ${r.version}: ${r.files.map((f) => `${f.path} (${f.bytes} B)`).join(', ')}`);
+      const r = await publishModel({ url: values.url, modelDir: resolve(values.model!), token, activate: values.activate });
+      console.log(`published ${r.version} (${r.state}): ${r.files.map((f) => `${f.path} (${f.bytes} B)`).join(', ')}`);
       return;
     }
     case 'runs': {
