@@ -1,5 +1,5 @@
 /**
- * `npm run bench:limits [-- --url URL] [--flood-seconds N] [--versions N]`: measures issue 9's limits
+ * `npm run bench:limits -- [--url URL] [--flood-seconds N] [--versions N]`: measures issue 9's limits
  * against a running Pawlens (`npm start`), or a wrangler dev it starts on a temporary D1/R2 with the
  * shipped model active. Prints one JSON object:
  * - labels: the size of /api/metrics and /api/performance before and after posting feedback and
@@ -13,18 +13,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
 import { BatchResult, Health } from '../edge/src/contract.ts';
 import { ROOT, applyMigrations, startDevServer, type DevServer } from '../scripts/dev-server.ts';
 import { publishIfNoneActive } from '../training/src/publish.ts';
+import { benchProgram, integerFrom, parseFlags } from './cli.ts';
 
-const opts = new Command('bench:limits')
-  .description('Measure bounded labels and rate limits against a running Pawlens (or one it starts).')
-  .option('--url <url>', 'a running Pawlens (npm start); default: start one on a temporary D1/R2')
-  .option('--flood-seconds <n>', 'how long the flood lasts', '30')
-  .option('--versions <n>', 'how many made-up model versions to post', '3000')
-  .parse()
-  .opts<{ url?: string; floodSeconds: string; versions: string }>();
+const opts = parseFlags<{ url?: string; floodSeconds: number; versions: number }>(
+  benchProgram('bench:limits', 'Measures bounded labels and rate limits against a running Pawlens, or one it starts; prints one JSON object.')
+    .option('--url <url>', 'a running Pawlens (npm start); default: start one on a temporary D1/R2')
+    .option('--flood-seconds <n>', 'how long the flood lasts', integerFrom(1), 30)
+    .option('--versions <n>', 'how many made-up model versions to post', integerFrom(1), 3000)
+);
 
 const LABELS = ['cat', 'dog', 'neither'] as const;
 const randomIp = () => `2001:db8:${randomUUID().slice(0, 4)}::${randomUUID().slice(0, 4)}`;
@@ -150,8 +149,8 @@ try {
     url = server.url;
   }
   const load = (await import('node:os')).loadavg().map((l) => Math.round(l * 100) / 100);
-  const labelFigures = await labels(url, Number(opts.versions));
-  const floodFigures = await flood(url, Number(opts.floodSeconds));
+  const labelFigures = await labels(url, opts.versions);
+  const floodFigures = await flood(url, opts.floodSeconds);
   console.log(JSON.stringify({ bench: 'limits', url, loadavgAtStart: load, labels: labelFigures, flood: floodFigures }));
 } catch (e) {
   console.error(`error: ${(e as Error).message}`);
