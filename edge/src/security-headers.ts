@@ -5,7 +5,6 @@
  * (SharedArrayBuffer, hence wasm threads, become possible); everything the app loads is same-origin.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from './env';
 
 const COMMON = {
   'X-Content-Type-Options': 'nosniff',
@@ -52,7 +51,8 @@ export const API_HEADERS: Record<string, string> = {
   ...COMMON
 };
 
-export const apiSecurityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
+// Typed without the worker's bindings: the app's build imports this module too.
+export const apiSecurityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
   for (const [name, value] of Object.entries(API_HEADERS)) c.res.headers.set(name, value);
 };
