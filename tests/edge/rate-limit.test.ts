@@ -52,16 +52,22 @@ describe('rate limits on write routes', () => {
     expect((await api('/api/performance', { headers: client })).status).toBe(200);
   });
 
+  // The tests run with the per-IP limit lowered (see vitest.edge.config.ts); the logic is the same.
   it('caps one address however many install ids it makes up', { timeout: 120_000 }, async () => {
     const ip = someClientIp();
     let passed = 0;
     let limited = false;
-    // Empty batches: the limit is checked before the body, and a 400 costs no write.
-    for (let i = 0; i < 5 * IP_WRITE_LIMIT.limit && !limited; i++) {
-      const res = await postJson('/api/feedback', { items: [] }, { 'cf-connecting-ip': ip, 'x-install-id': crypto.randomUUID() });
-      await res.arrayBuffer(); // unread bodies pile up in workerd
-      if (res.status === 429) limited = true;
-      else passed++;
+    // Empty batches, ten at a time: the limit is checked before the body, and a 400 costs no write.
+    for (let i = 0; i < 5 * IP_WRITE_LIMIT.limit && !limited; i += 10) {
+      const statuses = await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const res = await postJson('/api/feedback', { items: [] }, { 'cf-connecting-ip': ip, 'x-install-id': crypto.randomUUID() });
+          await res.arrayBuffer(); // unread bodies pile up in workerd
+          return res.status;
+        })
+      );
+      limited = statuses.includes(429);
+      passed += statuses.filter((s) => s !== 429).length;
     }
     expect(limited).toBe(true);
     expect(passed).toBeGreaterThanOrEqual(IP_WRITE_LIMIT.limit);
