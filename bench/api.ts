@@ -51,7 +51,9 @@ try {
   const feedback = await load(`${server.url}/api/feedback`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req) => ({ ...req, body: batch() }) }]
+    // Each request from its own made-up client address (wrangler dev keeps a given CF-Connecting-IP):
+    // this measures the write path with the rate limiter in it, not the limiter refusing one client.
+    requests: [{ setupRequest: (req) => ({ ...req, body: batch(), headers: { ...req.headers, 'cf-connecting-ip': `2001:db8::${randomUUID().slice(0, 8)}` } }) }]
   });
   const health = await load(`${server.url}/api/health`, {});
   const stored = (await (await fetch(`${server.url}/api/health`)).json()) as { feedbackCount: number };

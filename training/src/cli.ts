@@ -183,12 +183,13 @@ function publishProgram(): Command {
   return cliProgram('publish', "Uploads an exported model to the edge API's POST /api/models (ADMIN_TOKEN from the environment or .dev.vars).")
     .requiredOption('--url <url>', 'base URL of the API, e.g. http://127.0.0.1:8787')
     .option('--model <dir>', 'exported model folder', modelDir, resolve(ROOT, 'model'))
+    .option('--activate', 'also make it the version apps use (else it waits for `npm run models -- activate V`)')
     .action(async (f) => {
       const { adminToken, publishModel } = await import('./publish.ts');
       const token = adminToken(resolve(ROOT, '.dev.vars'));
       if (!token) throw new Error('ADMIN_TOKEN is not set (environment or .dev.vars)');
-      const r = await publishModel({ url: f.url, modelDir: f.model, token });
-      console.log(`published ${r.version}: ${r.files.map((x) => `${x.path} (${x.bytes} B)`).join(', ')}`);
+      const r = await publishModel({ url: f.url, modelDir: f.model, token, activate: f.activate ?? false });
+      console.log(`published ${r.version} (${r.state}): ${r.files.map((x) => `${x.path} (${x.bytes} B)`).join(', ')}`);
     });
 }
 
