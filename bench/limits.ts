@@ -16,10 +16,10 @@ import { join, resolve } from 'node:path';
 import { BatchResult, Health } from '../edge/src/contract.ts';
 import { ROOT, applyMigrations, startDevServer, type DevServer } from '../scripts/dev-server.ts';
 import { publishIfNoneActive } from '../training/src/publish.ts';
-import { benchProgram, integerFrom, parseFlags } from './cli.ts';
+import { cliProgram, integerFrom, parseFlags } from '../scripts/cli.ts';
 
 const opts = parseFlags<{ url?: string; floodSeconds: number; versions: number }>(
-  benchProgram('bench:limits', 'Measures bounded labels and rate limits against a running Pawlens, or one it starts; prints one JSON object.')
+  cliProgram('bench:limits', 'Measures bounded labels and rate limits against a running Pawlens, or one it starts; prints one JSON object.')
     .option('--url <url>', 'a running Pawlens (npm start); default: start one on a temporary D1/R2')
     .option('--flood-seconds <n>', 'how long the flood lasts', integerFrom(1), 30)
     .option('--versions <n>', 'how many made-up model versions to post', integerFrom(1), 3000)

@@ -91,15 +91,15 @@ export function createTop(init: PointwiseInit, classes: number, seed: number, po
   const kernel0 = tf.tensor2d(init.kernel, [init.cIn, init.cOut]);
   const features = pooling === 'avg' ? init.cOut : 2 * init.cOut;
   return {
-    conv: { kernel: tf.variable(kernel0.clone(), true, 'top_conv_kernel'), bias: tf.variable(tf.tensor1d(init.bias), true, 'top_conv_bias'), kernel0, cIn: init.cIn, cOut: init.cOut },
+    conv: { kernel: tf.variable(kernel0.clone(), true), bias: tf.variable(tf.tensor1d(init.bias), true), kernel0, cIn: init.cIn, cOut: init.cOut },
     pooling,
     features,
     head: {
       layers: [
         ...(hidden > 0
-          ? [{ kernel: tf.variable(tf.randomNormal([features, hidden], 0, Math.sqrt(2 / features), 'float32', seed + 1), true, 'top_hidden_kernel'), bias: tf.variable(tf.zeros([hidden]), true, 'top_hidden_bias') }]
+          ? [{ kernel: tf.variable(tf.randomNormal([features, hidden], 0, Math.sqrt(2 / features), 'float32', seed + 1), true), bias: tf.variable(tf.zeros([hidden]), true) }]
           : []),
-        { kernel: tf.variable(tf.randomNormal([hidden || features, classes], 0, 0.01, 'float32', seed), true, 'top_head_kernel'), bias: tf.variable(tf.zeros([classes]), true, 'top_head_bias') }
+        { kernel: tf.variable(tf.randomNormal([hidden || features, classes], 0, 0.01, 'float32', seed), true), bias: tf.variable(tf.zeros([classes]), true) }
       ],
       classes
     }
@@ -134,6 +134,22 @@ function pointwiseRelu6Grad(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor
     }
   };
 }
+/**
+ * x @ kernel + bias with the same explicit-transpose gradients (tfjs's own pass transposeA/B flags,
+ * which wasm runs on its slow path).
+ */
+function denseGrad(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, save: tf.GradSaveFunc) {
+  save([x, kernel]);
+  return {
+    value: tf.add(tf.matMul(x, kernel), bias) as tf.Tensor2D,
+    gradFunc: (dz: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [xs, ks] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dz, tf.transpose(ks)), tf.matMul(tf.transpose(xs), dz), tf.sum(dz, 0)];
+    }
+  };
+}
+const dense = tf.customGrad(denseGrad as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, kernel: tf.Variable, bias: tf.Variable) => tf.Tensor2D;
+
 const pointwiseRelu6 = tf.customGrad(pointwiseRelu6Grad as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
   x: tf.Tensor2D,
   kernel: tf.Variable,
@@ -150,10 +166,10 @@ export function pool(t: Top, x: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
-function logits(t: Top, features: tf.Tensor2D, dropout: number): tf.Tensor2D {
+export function logits(t: Top, features: tf.Tensor2D, dropout: number): tf.Tensor2D {
   return tf.tidy(() =>
     t.head.layers.reduce((h, l, i) => {
-      const z = tf.add(tf.matMul(dropout > 0 ? tf.dropout(h, dropout) : h, l.kernel), l.bias) as tf.Tensor2D;
+      const z = dense((dropout > 0 ? tf.dropout(h, dropout) : h) as tf.Tensor2D, l.kernel, l.bias);
       return i < t.head.layers.length - 1 ? tf.relu(z) : z;
     }, features)
   );
