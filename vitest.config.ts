@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Node-side suites: training, web logic, integration against real wrangler dev, and real Chromium.
+// Node-side suites: training, web logic, bench CLIs, integration against real wrangler dev, and real Chromium.
 export default defineConfig({
   test: {
-    include: ['tests/{training,web,integration,e2e}/**/*.test.ts'],
+    include: ['tests/{training,web,integration,e2e,bench}/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 180_000

@@ -1,6 +1,7 @@
 /**
  * `npm run bench:api`: autocannon against a wrangler dev it starts on a temp D1/R2.
  * POST /api/feedback with batches of 20 fresh items, then GET /api/health; prints one JSON object.
+ *   --duration S  --connections N  (defaults: $BENCH_DURATION_S or 10, $BENCH_CONNECTIONS or 10)
  */
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
@@ -8,9 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyMigrations, startDevServer } from '../scripts/dev-server.ts';
+import { benchProgram, integerFrom, parseFlags } from './cli.ts';
 
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const { duration: DURATION_S, connections: CONNECTIONS } = parseFlags<{ duration: number; connections: number }>(
+  benchProgram('bench:api', 'Load-tests the edge API (wrangler dev on a temporary D1/R2) with autocannon; prints one JSON object.')
+    .option('--duration <s>', 'seconds per endpoint', integerFrom(1), Number(process.env.BENCH_DURATION_S ?? 10))
+    .option('--connections <n>', 'concurrent connections', integerFrom(1), Number(process.env.BENCH_CONNECTIONS ?? 10))
+);
 
 const batch = () =>
   JSON.stringify({

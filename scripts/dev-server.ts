@@ -28,6 +28,8 @@ export interface DevServerOptions {
   port?: number;
   /** Local D1/R2 state folder; wrangler's default `.wrangler/state` when absent. */
   persistTo?: string;
+  /** Static assets folder instead of wrangler.toml's `build/web` (bench:web serves one build per model). */
+  assets?: string;
   /** Extra worker vars (e.g. ADMIN_TOKEN for tests); `.dev.vars` supplies them otherwise. */
   vars?: Record<string, string>;
   /** Pass wrangler's output through (npm start) instead of keeping it for error messages. */
@@ -56,6 +58,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const port = opts.port ?? (await freePort());
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false'];
   if (opts.persistTo) args.push('--persist-to', opts.persistTo);
+  if (opts.assets) args.push('--assets', opts.assets);
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('--var', `${k}:${v}`);
   const child = spawn(WRANGLER, args, {
     cwd: ROOT,

@@ -70,10 +70,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+/** `assets`: serve another build folder than build/web. */
+export async function startStack(assets?: string): Promise<Stack> {
   const persistTo = mkdtempSync(join(tmpdir(), 'pawlens-e2e-state-'));
   applyMigrations(persistTo);
-  const opts = { persistTo, vars: { ADMIN_TOKEN } };
+  const opts = { persistTo, assets, vars: { ADMIN_TOKEN } };
   const stack: Stack = {
     server: await startDevServer(opts),
     persistTo,
