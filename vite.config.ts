@@ -1,6 +1,7 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { defineConfig } from 'vite';
+import { securityHeaders } from './web/vite/security-headers.ts';
 import { shippedModel } from './web/vite/shipped-model.ts';
 
 export default defineConfig({
@@ -8,6 +9,8 @@ export default defineConfig({
     sveltekit(),
     // PAWLENS_MODEL_DIR ships another model folder (e.g. a fresh training run) instead of model/.
     shippedModel(process.env.PAWLENS_MODEL_DIR ?? 'model'),
+    // CSP (with the hashes of SvelteKit's inline scripts), nosniff, COOP/COEP ... as build/web/_headers.
+    securityHeaders('build/web'),
     SvelteKitPWA({
       strategies: 'injectManifest',
       srcDir: 'web/src',

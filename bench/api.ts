@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyMigrations, startDevServer } from '../scripts/dev-server.ts';
-import { benchProgram, integerFrom, parseFlags } from './cli.ts';
+import { cliProgram, integerFrom, parseFlags } from '../scripts/cli.ts';
 
 const { duration: DURATION_S, connections: CONNECTIONS } = parseFlags<{ duration: number; connections: number }>(
-  benchProgram('bench:api', 'Load-tests the edge API (wrangler dev on a temporary D1/R2) with autocannon; prints one JSON object.')
+  cliProgram('bench:api', 'Load-tests the edge API (wrangler dev on a temporary D1/R2) with autocannon; prints one JSON object.')
     .option('--duration <s>', 'seconds per endpoint', integerFrom(1), Number(process.env.BENCH_DURATION_S ?? 10))
     .option('--connections <n>', 'concurrent connections', integerFrom(1), Number(process.env.BENCH_CONNECTIONS ?? 10))
 );
@@ -51,7 +51,9 @@ try {
   const feedback = await load(`${server.url}/api/feedback`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req) => ({ ...req, body: batch() }) }]
+    // Each request from its own made-up client address (wrangler dev keeps a given CF-Connecting-IP):
+    // this measures the write path with the rate limiter in it, not the limiter refusing one client.
+    requests: [{ setupRequest: (req) => ({ ...req, body: batch(), headers: { ...req.headers, 'cf-connecting-ip': `2001:db8::${randomUUID().slice(0, 8)}` } }) }]
   });
   const health = await load(`${server.url}/api/health`, {});
   const stored = (await (await fetch(`${server.url}/api/health`)).json()) as { feedbackCount: number };

@@ -5,16 +5,19 @@
  * their ratio holds even when the absolute times drift.
  */
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelMetadata } from '../edge/src/contract.ts';
 import { initBackend, type NodeBackend } from '../training/src/backend.ts';
 import { normalize } from '../training/src/data/decode.ts';
 import { scanDataset } from '../training/src/data/scan.ts';
+import type { Split } from '../training/src/data/split.ts';
 import { evaluate } from '../training/src/evaluate.ts';
 import { readMetadata } from '../training/src/metadata.ts';
 import { loadModel } from '../training/src/model/io.ts';
 import { decodeAll, inputSizeOf } from '../training/src/model/predict.ts';
 import { Progress } from '../training/src/progress.ts';
+import { ROOT } from '../scripts/dev-server.ts';
 import { modelInfo } from './model-info.ts';
 import { inTurn, pairedSpeedup, summarize } from './stats.ts';
 
@@ -135,8 +138,16 @@ export async function benchModels(opts: ModelBenchOptions): Promise<object> {
   }
   if (opts.accuracy) {
     for (const c of contenders) {
-      const r = await evaluate({ data: opts.data, model: c.dir, split: opts.split, backend: opts.backend });
-      figures[c.role]!.accuracy = { value: r.metrics.accuracy, n: r.metrics.n, split: r.data.split };
+      const r = await evaluate({
+        model: c.dir,
+        sources: [{ root: opts.data, role: 'data' }],
+        split: opts.split as Split,
+        cacheDir: join(ROOT, '.cache'),
+        workers: 1,
+        batchSize: opts.batch,
+        backend: opts.backend
+      });
+      figures[c.role]!.accuracy = { value: r.report.main.accuracy, n: r.report.main.n, split: r.split };
     }
   }
 

@@ -7,7 +7,7 @@ import { Option } from 'commander';
 import type { NodeBackend } from '../training/src/backend.ts';
 import { dataRoot } from '../training/src/data/scan.ts';
 import { ROOT } from '../scripts/dev-server.ts';
-import { benchProgram, existingDir, integerFrom, modelDir, parseFlags } from './cli.ts';
+import { cliProgram, existingDir, integerFrom, modelDir, parseFlags } from '../scripts/cli.ts';
 
 interface Flags {
   model?: string;
@@ -21,7 +21,7 @@ interface Flags {
   accuracy?: boolean;
 }
 
-const program = benchProgram('bench:model', 'Times predict for an exported model (and a baseline, interleaved) on the Node tfjs backend; prints one JSON object.')
+const program = cliProgram('bench:model', 'Times predict for an exported model (and a baseline, interleaved) on the Node tfjs backend; prints one JSON object.')
   .option('--model <dir>', 'exported model folder (default: model/)', modelDir)
   .option('--baseline <dir>', 'second model to time against --model in the same run; adds speedup = baseline time / model time', modelDir)
   .option('--data <dir>', 'photos to time on (default: $PAWLENS_DATA or ../shared/datasets/catsdogs)', existingDir)

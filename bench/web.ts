@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { ROOT } from '../scripts/dev-server.ts';
-import { benchProgram, integerFrom, modelDir, parseFlags } from './cli.ts';
+import { cliProgram, integerFrom, modelDir, parseFlags } from '../scripts/cli.ts';
 
 interface Flags {
   model?: string;
@@ -17,7 +17,7 @@ interface Flags {
   lighthouse: boolean;
 }
 
-const program = benchProgram('bench:web', 'Times the PWA with a model (and a baseline, interleaved) in headless Chromium against wrangler dev; prints one JSON object.')
+const program = cliProgram('bench:web', 'Times the PWA with a model (and a baseline, interleaved) in headless Chromium against wrangler dev; prints one JSON object.')
   .option('--model <dir>', 'exported model folder the app is built with (default: model/)', modelDir)
   .option('--baseline <dir>', 'second model, in its own build, timed against --model in the same run; adds speedup = baseline / model warm wasm p50', modelDir)
   .option('--cold <n>', 'cold starts (fresh profile) per model', integerFrom(1), 3)

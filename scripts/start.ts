@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ROOT, applyMigrations, startDevServer } from './dev-server.ts';
-import { adminToken, publishModel } from '../training/src/publish.ts';
+import { adminToken, publishIfNoneActive } from '../training/src/publish.ts';
 
 const dev = process.argv.includes('--dev');
 const port = Number(process.env.PORT ?? 8787);
@@ -29,13 +29,10 @@ applyMigrations();
 
 const server = await startDevServer({ port, inheritOutput: true });
 // Seed the shipped model into local R2 the first time, so /api/models/latest has something to offer.
-const latest = await fetch(`${server.url}/api/models/latest`).catch(() => null);
-if (latest?.status === 404 && existsSync(resolve(ROOT, 'model/metadata.json'))) {
-  const token = adminToken(devVars);
-  if (token) {
-    const r = await publishModel({ url: server.url, modelDir: resolve(ROOT, 'model'), token }).catch((e: Error) => e);
-    console.log(r instanceof Error ? `Seeding model/ failed: ${r.message}` : `Published the shipped model ${r.version} to local R2.`);
-  }
+const token = adminToken(devVars);
+if (token && existsSync(resolve(ROOT, 'model/metadata.json'))) {
+  const r = await publishIfNoneActive({ url: server.url, modelDir: resolve(ROOT, 'model'), token }).catch((e: Error) => e);
+  console.log(r instanceof Error ? `Seeding model/ failed: ${r.message}` : `Models: ${r}.`);
 }
 const children = [server.process];
 if (dev) {

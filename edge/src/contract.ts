@@ -5,6 +5,10 @@
  */
 import { z } from 'zod';
 
+// The app runs under a CSP without 'unsafe-eval' and Workers forbid eval: zod must not compile
+// parsers with `new Function` (its probe for that alone is a reported CSP violation).
+z.config({ jitless: true });
+
 /** What a model can say, in output order: index 0 = cat, 1 = dog, 2 = neither (no cat or dog in the photo). */
 export const LABELS = ['cat', 'dog', 'neither'] as const;
 export const Label = z.enum(LABELS);
@@ -225,15 +229,33 @@ export const LatestModel = z.object({
 });
 export type LatestModel = z.infer<typeof LatestModel>;
 
-/** POST /api/models: metadata.json is one of the files; contents travel base64-encoded. */
+/**
+ * POST /api/models: model.json, its weight shards and metadata.json; contents travel base64-encoded.
+ * The version becomes the one clients get only with `activate: true` (or a later activate call).
+ */
 export const PublishRequest = z.strictObject({
   version: ModelVersion,
   files: z
     .array(z.strictObject({ path: ModelFilePath, sha256: Sha256Hex, contentBase64: z.base64() }))
     .min(1)
-    .max(64)
+    .max(64),
+  activate: z.boolean().optional()
 });
 export type PublishRequest = z.infer<typeof PublishRequest>;
 
-export const PublishResult = z.object({ version: ModelVersion, files: z.array(ModelFile) });
+/**
+ * A published version's lifecycle: `active` is the one `GET /api/models/latest` offers (at most one);
+ * `withdrawn` is never offered again unless activated anew; `inactive` is published and waiting.
+ */
+export const ModelState = z.enum(['active', 'inactive', 'withdrawn']);
+export type ModelState = z.infer<typeof ModelState>;
+
+export const PublishResult = z.object({ version: ModelVersion, files: z.array(ModelFile), state: ModelState });
 export type PublishResult = z.infer<typeof PublishResult>;
+
+export const ModelSummary = z.object({ version: ModelVersion, state: ModelState, publishedAt: z.string(), bytes: z.number().int() });
+export type ModelSummary = z.infer<typeof ModelSummary>;
+
+/** GET /api/models (admin): every published version, newest first. */
+export const ModelList = z.object({ models: z.array(ModelSummary) });
+export type ModelList = z.infer<typeof ModelList>;

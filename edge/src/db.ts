@@ -1,5 +1,5 @@
 /** Every D1 query the worker runs. Route files stay thin; the SQL lives here. */
-import type { Backend, FeedbackItem, LatestModel, ModelFile, ModelMetrics, TelemetryItem } from './contract';
+import type { Backend, FeedbackItem, Label, LatestModel, ModelFile, ModelMetrics, ModelState, ModelSummary, TelemetryItem } from './contract';
 
 export interface InsertResult {
   accepted: string[];
@@ -9,6 +9,7 @@ export interface InsertResult {
 /**
  * One D1 batch (a single transaction): all rows or none. `ON CONFLICT DO NOTHING RETURNING id` tells
  * which ids were new; an id already stored (or repeated in the batch) comes back empty: a duplicate.
+ * Ids are stored in lower case (a UUID in either case is the same id); the answer names them as sent.
  */
 async function insertBatch(db: D1Database, statements: D1PreparedStatement[], ids: string[]): Promise<InsertResult> {
   const results = await db.batch<{ id: string }>(statements);
@@ -24,7 +25,7 @@ export function insertFeedback(db: D1Database, items: FeedbackItem[], receivedAt
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id`
   );
   const statements = items.map((f) =>
-    stmt.bind(f.id, f.modelVersion, f.predicted, f.confidence, f.actual, f.createdAt, receivedAt, f.latencyMs ?? null, f.backend ?? null)
+    stmt.bind(f.id.toLowerCase(), f.modelVersion, f.predicted, f.confidence, f.actual, f.createdAt, receivedAt, f.latencyMs ?? null, f.backend ?? null)
   );
   return insertBatch(db, statements, items.map((f) => f.id));
 }
@@ -35,25 +36,40 @@ export function insertTelemetry(db: D1Database, items: TelemetryItem[], received
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id`
   );
   const statements = items.map((t) =>
-    stmt.bind(t.id, t.modelVersion, t.backend, t.latencyMs, t.warmupMs ?? null, t.loadMs ?? null, t.userAgentClass, t.createdAt ?? null, receivedAt)
+    stmt.bind(t.id.toLowerCase(), t.modelVersion, t.backend, t.latencyMs, t.warmupMs ?? null, t.loadMs ?? null, t.userAgentClass, t.createdAt ?? null, receivedAt)
   );
   return insertBatch(db, statements, items.map((t) => t.id));
 }
 
+/** The one series that every model version without a label of its own is counted under. */
+export const OTHER_VERSION = 'other';
+/** How many published versions (newest first) keep their own label, besides the shipped one. */
+export const MAX_LABELLED_VERSIONS = 50;
+
+/**
+ * Bounded labels: feedback and telemetry name any version a client likes, so aggregates name only the
+ * shipped version (?1) and the newest published ones; every other version is folded into `other`.
+ */
+const LABELLED = `labelled(version) AS (
+  SELECT ?1 UNION SELECT version FROM (SELECT version FROM models ORDER BY published_at DESC, version DESC LIMIT ${MAX_LABELLED_VERSIONS}))`;
+const folded = (table: string) =>
+  `COALESCE(labelled.version, '${OTHER_VERSION}') AS model_version FROM ${table} LEFT JOIN labelled ON labelled.version = ${table}.model_version`;
 
 export interface ConfusionRow {
   model_version: string;
-  actual: 'cat' | 'dog' | 'neither';
-  predicted: 'cat' | 'dog';
+  actual: Label;
+  predicted: Label;
   n: number;
 }
 
-export async function feedbackConfusion(db: D1Database, modelVersion?: string): Promise<ConfusionRow[]> {
-  const where = modelVersion === undefined ? '' : 'WHERE model_version = ?1';
+/** Feedback counts per (labelled version, actual, predicted); `modelVersion` keeps one labelled version. */
+export async function feedbackConfusion(db: D1Database, shipped: string | null, modelVersion?: string): Promise<ConfusionRow[]> {
+  const where = modelVersion === undefined ? '' : 'WHERE model_version = ?2';
   const stmt = db.prepare(
-    `SELECT model_version, actual, predicted, COUNT(*) AS n FROM feedback ${where} GROUP BY model_version, actual, predicted`
+    `WITH ${LABELLED}, f AS (SELECT actual, predicted, ${folded('feedback')})
+     SELECT model_version, actual, predicted, COUNT(*) AS n FROM f ${where} GROUP BY model_version, actual, predicted`
   );
-  const { results } = await (modelVersion === undefined ? stmt : stmt.bind(modelVersion)).all<ConfusionRow>();
+  const { results } = await (modelVersion === undefined ? stmt.bind(shipped) : stmt.bind(shipped, modelVersion)).all<ConfusionRow>();
   return results;
 }
 
@@ -66,22 +82,23 @@ export interface LatencyRow {
   p99: number;
 }
 
-/** Nearest-rank percentiles per (version, backend): the value at rank ceil(p * n), in integer math. */
-export async function latencyPercentiles(db: D1Database, modelVersion?: string): Promise<LatencyRow[]> {
-  const where = modelVersion === undefined ? '' : 'WHERE model_version = ?1';
+/** Nearest-rank percentiles per (labelled version, backend): the value at rank ceil(p * n), in integer math. */
+export async function latencyPercentiles(db: D1Database, shipped: string | null, modelVersion?: string): Promise<LatencyRow[]> {
+  const where = modelVersion === undefined ? '' : 'WHERE model_version = ?2';
   const stmt = db.prepare(
-    `WITH ranked AS (
+    `WITH ${LABELLED}, t AS (SELECT backend, latency_ms, ${folded('telemetry')}),
+     ranked AS (
        SELECT model_version, backend, latency_ms,
               ROW_NUMBER() OVER (PARTITION BY model_version, backend ORDER BY latency_ms) AS rn,
               COUNT(*) OVER (PARTITION BY model_version, backend) AS n
-       FROM telemetry ${where})
+       FROM t ${where})
      SELECT model_version, backend, n,
             MIN(CASE WHEN rn * 100 >= 50 * n THEN latency_ms END) AS p50,
             MIN(CASE WHEN rn * 100 >= 95 * n THEN latency_ms END) AS p95,
             MIN(CASE WHEN rn * 100 >= 99 * n THEN latency_ms END) AS p99
      FROM ranked GROUP BY model_version, backend ORDER BY model_version, backend`
   );
-  const { results } = await (modelVersion === undefined ? stmt : stmt.bind(modelVersion)).all<LatencyRow>();
+  const { results } = await (modelVersion === undefined ? stmt.bind(shipped) : stmt.bind(shipped, modelVersion)).all<LatencyRow>();
   return results;
 }
 
@@ -114,6 +131,7 @@ interface ModelRow {
   published_at: string;
   files: string;
   metrics: string | null;
+  state: ModelState;
 }
 
 const toLatest = (r: ModelRow): LatestModel => ({
@@ -123,32 +141,76 @@ const toLatest = (r: ModelRow): LatestModel => ({
   publishedAt: r.published_at
 });
 
-const LATEST_MODEL_SQL = 'SELECT * FROM models ORDER BY published_at DESC, version DESC LIMIT 1';
+const ACTIVE_MODEL_SQL = "SELECT * FROM models WHERE state = 'active'";
 
-export async function latestModel(db: D1Database): Promise<LatestModel | null> {
-  const row = await db.prepare(LATEST_MODEL_SQL).first<ModelRow>();
+/** The version clients should run (what `GET /api/models/latest` offers), if an admin made one active. */
+export async function activeModel(db: D1Database): Promise<LatestModel | null> {
+  const row = await db.prepare(ACTIVE_MODEL_SQL).first<ModelRow>();
   return row ? toLatest(row) : null;
 }
 
-/** Feedback count and latest model in one round trip (health is polled often). */
-export async function healthSnapshot(db: D1Database): Promise<{ feedbackCount: number; latest: LatestModel | null }> {
-  const [count, latest] = await db.batch<Record<string, unknown>>([
+/** Feedback count, active model and last publish time in one round trip (health is polled often). */
+export async function healthSnapshot(db: D1Database): Promise<{ feedbackCount: number; active: LatestModel | null; lastPublishedAt: string | null }> {
+  const [count, active, last] = await db.batch<Record<string, unknown>>([
     db.prepare('SELECT COUNT(*) AS n FROM feedback'),
-    db.prepare(LATEST_MODEL_SQL)
+    db.prepare(ACTIVE_MODEL_SQL),
+    db.prepare('SELECT MAX(published_at) AS at FROM models')
   ]);
-  const row = latest?.results[0] as ModelRow | undefined;
-  return { feedbackCount: Number(count?.results[0]?.n ?? 0), latest: row ? toLatest(row) : null };
+  const row = active?.results[0] as ModelRow | undefined;
+  return {
+    feedbackCount: Number(count?.results[0]?.n ?? 0),
+    active: row ? toLatest(row) : null,
+    lastPublishedAt: (last?.results[0]?.at as string | null | undefined) ?? null
+  };
 }
 
 export async function modelExists(db: D1Database, version: string): Promise<boolean> {
   return (await db.prepare('SELECT 1 AS x FROM models WHERE version = ?').bind(version).first('x')) !== null;
 }
 
-/** Returns false when the version was published meanwhile (versions are immutable). */
-export async function insertModel(db: D1Database, m: LatestModel): Promise<boolean> {
-  const r = await db
-    .prepare('INSERT INTO models (version, published_at, files, metrics) VALUES (?, ?, ?, ?) ON CONFLICT (version) DO NOTHING')
-    .bind(m.version, m.publishedAt, JSON.stringify(m.files), m.metrics === null ? null : JSON.stringify(m.metrics))
-    .run();
-  return r.meta.changes === 1;
+/** Every published version, newest first. */
+export async function listModels(db: D1Database): Promise<ModelSummary[]> {
+  const { results } = await db.prepare('SELECT * FROM models ORDER BY published_at DESC, version DESC').all<ModelRow>();
+  return results.map((r) => ({
+    version: r.version,
+    state: r.state,
+    publishedAt: r.published_at,
+    bytes: (JSON.parse(r.files) as ModelFile[]).reduce((s, f) => s + f.bytes, 0)
+  }));
+}
+
+/**
+ * Statements that make `version` the only active one, for the caller's batch (one transaction);
+ * with `publishedAt`, only if that row is the one published then.
+ */
+function activating(db: D1Database, version: string, publishedAt?: string) {
+  const it = publishedAt === undefined ? 'version = ?1' : 'version = ?1 AND published_at = ?2';
+  const bind = (stmt: D1PreparedStatement) => (publishedAt === undefined ? stmt.bind(version) : stmt.bind(version, publishedAt));
+  return [
+    bind(db.prepare(`UPDATE models SET state = 'inactive' WHERE state = 'active' AND EXISTS (SELECT 1 FROM models WHERE ${it})`)),
+    bind(db.prepare(`UPDATE models SET state = 'active' WHERE ${it}`))
+  ];
+}
+
+/**
+ * Stores a published version, active when asked. Returns false when the version was published
+ * meanwhile (versions are immutable); then nothing changes, the active version included.
+ */
+export async function insertModel(db: D1Database, m: LatestModel, activate: boolean): Promise<boolean> {
+  const [inserted] = await db.batch([
+    db
+      .prepare("INSERT INTO models (version, published_at, files, metrics, state) VALUES (?, ?, ?, ?, 'inactive') ON CONFLICT (version) DO NOTHING")
+      .bind(m.version, m.publishedAt, JSON.stringify(m.files), m.metrics === null ? null : JSON.stringify(m.metrics)),
+    // Activation only when this batch inserted the row (its published_at is ours).
+    ...(activate ? activating(db, m.version, m.publishedAt) : [])
+  ]);
+  return inserted!.meta.changes === 1;
+}
+
+/** Sets a published version's state; false when no such version exists. */
+export async function setModelState(db: D1Database, version: string, state: 'active' | 'withdrawn'): Promise<boolean> {
+  const statements =
+    state === 'active' ? activating(db, version) : [db.prepare("UPDATE models SET state = 'withdrawn' WHERE version = ?1").bind(version)];
+  const results = await db.batch(statements);
+  return results.at(-1)!.meta.changes === 1;
 }

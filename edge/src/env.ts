@@ -5,6 +5,9 @@ export interface Bindings {
   ASSETS: Fetcher;
   /** Bearer token for POST /api/models: a wrangler secret, `.dev.vars` locally. */
   ADMIN_TOKEN?: string;
+  /** Write requests per client and per IP (see rate-limit.ts). */
+  CLIENT_WRITE_LIMIT: RateLimit;
+  IP_WRITE_LIMIT: RateLimit;
   MAX_BODY_BYTES?: string;
   MAX_PUBLISH_BYTES?: string;
 }

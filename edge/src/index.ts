@@ -8,12 +8,15 @@ import { health } from './health';
 import { metrics } from './metrics';
 import { models } from './models';
 import { performance } from './performance';
+import { rateLimitWrites } from './rate-limit';
 import { requestLog } from './request-log';
+import { apiSecurityHeaders } from './security-headers';
 import { telemetry } from './telemetry';
 
 const app = new Hono<AppEnv>();
 
 app.use('/api/*', requestLog);
+app.use('/api/*', apiSecurityHeaders);
 app.use(
   '/api/*',
   methodNotAllowed({
@@ -24,6 +27,8 @@ app.use(
     }
   })
 );
+
+app.use('/api/*', rateLimitWrites);
 
 app.route('/api', health);
 app.route('/api', feedback);

@@ -4,9 +4,13 @@ import { LATENCY_BUCKETS_MS, feedbackConfusion, latencyHistogram } from './db';
 import type { AppEnv } from './env';
 import { type MetricFamily, histogramSamples, renderMetrics } from './prometheus';
 import { requestCounters, uptimeSeconds } from './request-log';
+import { shippedModelVersion } from './shipped-model';
 
 export const metrics = new Hono<AppEnv>().get('/metrics', async (c) => {
-  const [confusion, histogram] = await Promise.all([feedbackConfusion(c.env.DB), latencyHistogram(c.env.DB)]);
+  const [confusion, histogram] = await Promise.all([
+    shippedModelVersion(c.env).then((shipped) => feedbackConfusion(c.env.DB, shipped)),
+    latencyHistogram(c.env.DB)
+  ]);
   const families: MetricFamily[] = [
     {
       name: 'pawlens_http_requests_total',
@@ -16,7 +20,7 @@ export const metrics = new Hono<AppEnv>().get('/metrics', async (c) => {
     },
     {
       name: 'pawlens_feedback_total',
-      help: 'Feedback items stored, by model version, predicted and actual label.',
+      help: 'Feedback items stored, by model version (the shipped and published ones; any other is "other"), predicted and actual label.',
       type: 'counter',
       samples: confusion.map((r) => ({ labels: { model_version: r.model_version, predicted: r.predicted, actual: r.actual }, value: r.n }))
     },

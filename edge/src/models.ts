@@ -1,13 +1,15 @@
 /**
- * Published models. Files live in R2 under models/<version>/<path>, immutable once published;
- * the D1 models table says which versions exist and which is latest.
+ * Published models. Files live in R2 under models/<version>/<path>, immutable once published (also
+ * after a withdrawal, so caches stay valid); the D1 models table says which versions exist and which
+ * one is active, i.e. offered as latest. Publishing, listing, activating and withdrawing need the admin token.
  */
 import { Hono } from 'hono';
-import { type LatestModel, ModelFilePath, ModelMetadata, ModelVersion, PublishRequest, type PublishResult } from './contract';
-import { insertModel, latestModel, modelExists } from './db';
+import { type LatestModel, type ModelList, ModelFilePath, ModelVersion, PublishRequest, type PublishResult } from './contract';
+import { OTHER_VERSION, activeModel, insertModel, listModels, modelExists, setModelState } from './db';
 import type { AppEnv } from './env';
 import { apiError } from './errors';
 import { requireAdmin } from './admin-auth';
+import { checkModelFiles } from './model-validation';
 import { sha256Hex } from './sha256';
 import { jsonBody } from './validate';
 
@@ -23,21 +25,24 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-function metricsOf(metadataBytes: Uint8Array | undefined): LatestModel['metrics'] {
-  if (!metadataBytes) return null;
-  try {
-    const parsed = ModelMetadata.safeParse(JSON.parse(new TextDecoder().decode(metadataBytes)));
-    return parsed.success ? parsed.data.metrics : null;
-  } catch {
-    return null;
-  }
-}
-
 export const models = new Hono<AppEnv>()
   .get('/models/latest', async (c) => {
-    const latest = await latestModel(c.env.DB);
+    const latest = await activeModel(c.env.DB);
     c.header('cache-control', 'no-cache');
-    return latest ? c.json(latest) : apiError(c, 404, 'not_found', 'no model has been published yet');
+    return latest ? c.json(latest) : apiError(c, 404, 'not_found', 'no model is active: clients use the model they shipped with');
+  })
+  .get('/models', requireAdmin, async (c) => {
+    const body: ModelList = { models: await listModels(c.env.DB) };
+    c.header('cache-control', 'no-store');
+    return c.json(body);
+  })
+  .post('/models/:version/:action{activate|withdraw}', requireAdmin, async (c) => {
+    const version = ModelVersion.safeParse(c.req.param('version'));
+    if (!version.success) return apiError(c, 400, 'validation_failed', 'version: not a model version', 'version');
+    const state = c.req.param('action') === 'activate' ? 'active' : 'withdrawn';
+    if (!(await setModelState(c.env.DB, version.data, state))) return apiError(c, 404, 'not_found', `model ${version.data} is not published`);
+    c.header('cache-control', 'no-store');
+    return c.json({ version: version.data, state });
   })
   .get('/models/:version/:file', async (c) => {
     const version = ModelVersion.safeParse(c.req.param('version'));
@@ -57,6 +62,9 @@ export const models = new Hono<AppEnv>()
   })
   .post('/models', requireAdmin, ...jsonBody(PublishRequest, 'MAX_PUBLISH_BYTES'), async (c) => {
     const req = c.req.valid('json');
+    if (req.version === OTHER_VERSION) {
+      return apiError(c, 400, 'validation_failed', `version: "${OTHER_VERSION}" is reserved for the series of unknown versions`, 'version');
+    }
     const seen = new Set<string>();
     const decoded: { path: string; sha256: string; bytes: Uint8Array }[] = [];
     for (const [i, f] of req.files.entries()) {
@@ -68,7 +76,8 @@ export const models = new Hono<AppEnv>()
       }
       decoded.push({ path: f.path, sha256: f.sha256, bytes });
     }
-    if (!seen.has('model.json')) return apiError(c, 400, 'validation_failed', 'files: model.json is required', 'files');
+    const checked = checkModelFiles(req.version, decoded);
+    if (!checked.ok) return apiError(c, 400, 'validation_failed', checked.message, checked.field);
     if (await modelExists(c.env.DB, req.version)) {
       return apiError(c, 409, 'conflict', `model ${req.version} is already published; versions are immutable`, 'version');
     }
@@ -86,12 +95,13 @@ export const models = new Hono<AppEnv>()
     const model: LatestModel = {
       version: req.version,
       files,
-      metrics: metricsOf(decoded.find((f) => f.path === 'metadata.json')?.bytes),
+      metrics: checked.metadata.metrics,
       publishedAt: new Date().toISOString()
     };
-    if (!(await insertModel(c.env.DB, model))) {
+    const activate = req.activate === true;
+    if (!(await insertModel(c.env.DB, model, activate))) {
       return apiError(c, 409, 'conflict', `model ${req.version} is already published; versions are immutable`, 'version');
     }
-    const result: PublishResult = { version: req.version, files };
+    const result: PublishResult = { version: req.version, files, state: activate ? 'active' : 'inactive' };
     return c.json(result, 201);
   });

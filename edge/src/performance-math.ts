@@ -1,33 +1,36 @@
 /** Live model quality from feedback: pure functions over counts, tested directly. */
-import type { ClassScores, ConfusionMatrix, Label, LatencyStats, Performance, VersionPerformance } from './contract';
+import { type ClassScores, type ConfusionMatrix, LABELS, type Label, type LatencyStats, type Performance, type VersionPerformance } from './contract';
 import type { ConfusionRow, LatencyRow } from './db';
 
-export const emptyConfusion = (): ConfusionMatrix => ({
-  cat: { cat: 0, dog: 0 },
-  dog: { cat: 0, dog: 0 },
-  neither: { cat: 0, dog: 0 }
-});
+const emptyRow = () => ({ cat: 0, dog: 0, neither: 0 });
+
+export const emptyConfusion = (): ConfusionMatrix => ({ cat: emptyRow(), dog: emptyRow(), neither: emptyRow() });
 
 const ratio = (num: number, den: number) => (den === 0 ? null : num / den);
+const rowSum = (m: ConfusionMatrix, actual: Label) => LABELS.reduce((s, p) => s + m[actual][p], 0);
+const columnSum = (m: ConfusionMatrix, predicted: Label) => LABELS.reduce((s, a) => s + m[a][predicted], 0);
 
-/**
- * Precision counts every prediction of the class, "neither" photos included (calling a fox a cat is
- * a wrong "cat"); recall and support count photos that really show the class.
- */
+/** Precision over every time the model said `label`; recall and support over photos that really show it. */
 export function classScores(m: ConfusionMatrix, label: Label): ClassScores {
   const tp = m[label][label];
-  const predicted = m.cat[label] + m.dog[label] + m.neither[label];
-  const support = m[label].cat + m[label].dog;
-  const precision = ratio(tp, predicted);
+  const support = rowSum(m, label);
+  const precision = ratio(tp, columnSum(m, label));
   const recall = ratio(tp, support);
   const f1 = precision === null || recall === null ? null : precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   return { precision, recall, f1, support };
 }
 
-/** Accuracy over photos of a cat or a dog; "neither" has no right answer among the model's labels. */
-export function accuracy(m: ConfusionMatrix): number | null {
-  return ratio(m.cat.cat + m.dog.dog, m.cat.cat + m.cat.dog + m.dog.cat + m.dog.dog);
+/** Share of the given actual classes' feedback where the model said what the photo really shows. */
+function accuracyOver(m: ConfusionMatrix, actuals: readonly Label[]): number | null {
+  const right = actuals.reduce((s, a) => s + m[a][a], 0);
+  return ratio(right, actuals.reduce((s, a) => s + rowSum(m, a), 0));
 }
+
+/** All feedback, "neither" included: calling a cat "neither" or a fox "cat" are both misses. */
+export const accuracy = (m: ConfusionMatrix) => accuracyOver(m, LABELS);
+
+/** Photos that really show a cat or a dog; calling one "neither" counts as a miss. */
+export const petAccuracy = (m: ConfusionMatrix) => accuracyOver(m, ['cat', 'dog']);
 
 export function buildPerformance(confusionRows: ConfusionRow[], latencyRows: LatencyRow[], generatedAt: string): Performance {
   const byVersion = new Map<string, { confusion: ConfusionMatrix; latency: LatencyStats[] }>();
@@ -42,9 +45,10 @@ export function buildPerformance(confusionRows: ConfusionRow[], latencyRows: Lat
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([modelVersion, { confusion, latency }]) => ({
       modelVersion,
-      feedbackCount: Object.values(confusion).reduce((s, row) => s + row.cat + row.dog, 0),
+      feedbackCount: LABELS.reduce((s, a) => s + rowSum(confusion, a), 0),
       accuracy: accuracy(confusion),
-      perClass: { cat: classScores(confusion, 'cat'), dog: classScores(confusion, 'dog') },
+      petAccuracy: petAccuracy(confusion),
+      perClass: { cat: classScores(confusion, 'cat'), dog: classScores(confusion, 'dog'), neither: classScores(confusion, 'neither') },
       confusion,
       latency
     }));

@@ -36,7 +36,7 @@ function expectOneLineError(r: Run, mentions: string) {
   expect(lines[0]).toContain(mentions);
 }
 
-describe.concurrent.each(['model', 'web', 'api'])('npm run bench:%s', (name) => {
+describe.concurrent.each(['model', 'web', 'api', 'limits'])('npm run bench:%s', (name) => {
   it('--help prints usage and exits 0', async () => {
     const r = await bench(name, '--help');
     expect(r.status, r.stderr).toBe(0);
@@ -55,7 +55,8 @@ describe.concurrent('bench flag values and paths', () => {
     ['model', ['--limit', '0'], '--limit'],
     ['model', ['--backend', 'gpu'], '--backend'],
     ['web', ['--runs', '-3'], '--runs'],
-    ['api', ['--connections', '1.5'], '--connections']
+    ['api', ['--connections', '1.5'], '--connections'],
+    ['limits', ['--versions', '0'], '--versions']
   ])('bench:%s %j is rejected in one line', async (name, args, mentions) => {
     expectOneLineError(await bench(name, ...args), mentions);
   });

@@ -43,21 +43,25 @@ export function shippedMetadata(): ModelMetadata {
   return ModelMetadata.parse(JSON.parse(readFileSync(join(BUILD, 'model/metadata.json'), 'utf8')));
 }
 
-/** Publishes the files the build ships (build/web/model) under `version` through POST /api/models. */
+/** Publishes the files the build ships (build/web/model) under `version`; see publishModel. */
 export function publishShipped(base: string, version: string, adminToken = ADMIN_TOKEN): Promise<void> {
   return publishModel(base, version, join(BUILD, 'model'), adminToken);
 }
 
-/** Publishes every file in `dir` (model.json, shards, metadata.json) under `version` through POST /api/models. */
+/**
+ * Publishes every file in `dir` (model.json, shards, metadata.json) under `version` through
+ * POST /api/models, with metadata.json saying that version, and makes it the active one.
+ */
 export async function publishModel(base: string, version: string, dir: string, adminToken = ADMIN_TOKEN): Promise<void> {
   const files = readdirSync(dir).map((path) => {
-    const body = readFileSync(join(dir, path));
+    let body = readFileSync(join(dir, path));
+    if (path === 'metadata.json') body = Buffer.from(JSON.stringify({ ...JSON.parse(body.toString('utf8')), version }));
     return { path, sha256: createHash('sha256').update(body).digest('hex'), contentBase64: body.toString('base64') };
   });
   const res = await fetch(`${base}/api/models`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${adminToken}` },
-    body: JSON.stringify({ version, files })
+    body: JSON.stringify({ version, files, activate: true })
   });
   if (!res.ok) throw new Error(`publishing ${version} failed: ${res.status} ${await res.text()}`);
 }

@@ -13,6 +13,18 @@ describe('POST /api/feedback', () => {
     expect(row).toMatchObject({ model_version: '1.0.0', predicted: 'dog', actual: 'neither', latency_ms: null, backend: null });
   });
 
+  it('accepts "neither" as the predicted class and counts it', async () => {
+    const items = [feedbackItem({ predicted: 'neither', actual: 'neither' }), feedbackItem({ predicted: 'neither', actual: 'cat' })];
+    const res = await postJson('/api/feedback', { items });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ accepted: items.map((i) => i.id), duplicates: [] });
+    const { results } = await env.DB.prepare('SELECT predicted, actual FROM feedback ORDER BY actual').all();
+    expect(results).toEqual([
+      { predicted: 'neither', actual: 'cat' },
+      { predicted: 'neither', actual: 'neither' }
+    ]);
+  });
+
   it('stores the same batch once when it is posted three times', async () => {
     const items = Array.from({ length: 20 }, () => feedbackItem());
     const answers: BatchResult[] = [];
@@ -41,6 +53,15 @@ describe('POST /api/feedback', () => {
     const accepted = answers.flatMap((a) => a.accepted);
     expect(accepted.length).toBe(30);
     expect(new Set(accepted)).toEqual(new Set(pool.map((p) => p.id)));
+  });
+
+  it('treats one UUID in upper and in lower case as one id, stored once in lower case', async () => {
+    const lower = feedbackItem();
+    const upper = { ...lower, id: lower.id.toUpperCase() };
+    expect(await (await postJson('/api/feedback', { items: [upper] })).json()).toEqual({ accepted: [upper.id], duplicates: [] });
+    expect(await (await postJson('/api/feedback', { items: [lower, upper] })).json()).toEqual({ accepted: [], duplicates: [lower.id, upper.id] });
+    const { results } = await env.DB.prepare('SELECT id FROM feedback').all();
+    expect(results).toEqual([{ id: lower.id }]);
   });
 
   it('reports an id repeated inside one batch as a duplicate', async () => {

@@ -1,7 +1,7 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import type { Health } from '../../edge/src/contract';
-import { api, feedbackItem, postJson, telemetryItem } from './helpers';
+import { api, feedbackItem, postJson, publish, telemetryItem } from './helpers';
 
 describe('GET /api/health', () => {
   it('reports ok, D1 reachable and the feedback count', async () => {
@@ -11,13 +11,24 @@ describe('GET /api/health', () => {
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const body = (await res.json()) as Health;
     expect(body).toMatchObject({ status: 'ok', db: 'ok', feedbackCount: 2, lastPublishedAt: null });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(body.uptimeS).toBeGreaterThanOrEqual(0);
   });
 });
 
 describe('GET /api/metrics', () => {
   it('is Prometheus text that a real parser reads, with requests, feedback and a latency histogram', async () => {
-    await postJson('/api/feedback', { items: [feedbackItem(), feedbackItem({ predicted: 'dog', actual: 'cat' })] });
+    await publish('1.0.0');
+    await postJson('/api/feedback', {
+      items: [
+        feedbackItem(),
+        feedbackItem({ predicted: 'dog', actual: 'cat' }),
+        feedbackItem({ predicted: 'neither', actual: 'cat' }),
+        feedbackItem({ predicted: 'neither', actual: 'neither' }),
+        feedbackItem({ predicted: 'neither', actual: 'neither' })
+      ]
+    });
     await postJson('/api/telemetry', { items: [telemetryItem({ latencyMs: 7 }), telemetryItem({ latencyMs: 400 }), telemetryItem({ latencyMs: 9000 })] });
     await api('/api/nope');
     const res = await api('/api/metrics');
@@ -33,7 +44,12 @@ describe('GET /api/metrics', () => {
     expect(reqs.find((m) => m.labels.route === 'unmatched' && m.labels.status === '404')).toBeDefined();
 
     const fb = byName.pawlens_feedback_total!.metrics as { labels: Record<string, string>; value: string }[];
-    expect(fb.find((m) => m.labels.predicted === 'dog' && m.labels.actual === 'cat')?.value).toBe('1');
+    const count = (predicted: string, actual: string) =>
+      fb.find((m) => m.labels.model_version === '1.0.0' && m.labels.predicted === predicted && m.labels.actual === actual)?.value;
+    expect(count('dog', 'cat')).toBe('1');
+    expect(count('neither', 'cat')).toBe('1');
+    expect(count('neither', 'neither')).toBe('2');
+    expect(fb).toHaveLength(4);
 
     const hist = byName.pawlens_prediction_latency_ms!;
     expect(hist.type).toBe('HISTOGRAM');

@@ -45,7 +45,7 @@ const cases: Case[] = [
   { name: 'huge modelVersion string', request: post(fb({ modelVersion: 'v'.repeat(10_000) })), status: 400, code: 'validation_failed', field: 'items.0.modelVersion' },
   { name: 'modelVersion with a slash', request: post(fb({ modelVersion: '../etc' })), status: 400, code: 'validation_failed', field: 'items.0.modelVersion' },
   { name: 'unknown predicted label', request: post(fb({ predicted: 'hamster' })), status: 400, code: 'validation_failed', field: 'items.0.predicted' },
-  { name: '"neither" as predicted', request: post(fb({ predicted: 'neither' })), status: 400, code: 'validation_failed', field: 'items.0.predicted' },
+  { name: '"unsure" as predicted (a verdict, not a class)', request: post(fb({ predicted: 'unsure' })), status: 400, code: 'validation_failed', field: 'items.0.predicted' },
   { name: 'unknown actual label', request: post(fb({ actual: 'fox' })), status: 400, code: 'validation_failed', field: 'items.0.actual' },
   { name: 'confidence above 1', request: post(fb({ confidence: 1.01 })), status: 400, code: 'validation_failed', field: 'items.0.confidence' },
   { name: 'negative confidence', request: post(fb({ confidence: -0.1 })), status: 400, code: 'validation_failed', field: 'items.0.confidence' },

@@ -15,6 +15,13 @@ describe('POST /api/telemetry', () => {
     expect(row).toMatchObject({ backend: 'webgl', latency_ms: 20, warmup_ms: null, user_agent_class: 'desktop' });
   });
 
+  it('treats one UUID in upper and in lower case as one id', async () => {
+    const item = telemetryItem();
+    await postJson('/api/telemetry', { items: [{ ...item, id: item.id.toUpperCase() }] });
+    expect(await (await postJson('/api/telemetry', { items: [item] })).json()).toEqual({ accepted: [], duplicates: [item.id] });
+    expect(await rowCount(env.DB, 'telemetry')).toBe(1);
+  });
+
   it('writes nothing from a batch with one bad item', async () => {
     const res = await postJson('/api/telemetry', { items: [telemetryItem(), { ...telemetryItem(), backend: 'gpu' }] });
     expect(res.status).toBe(400);

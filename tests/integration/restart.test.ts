@@ -14,9 +14,9 @@ afterAll(async () => {
   rmSync(persistTo, { recursive: true, force: true });
 });
 
-const item = (i: number) => ({
+const item = (i: number, modelVersion: string) => ({
   id: crypto.randomUUID(),
-  modelVersion: 'restart-test',
+  modelVersion,
   predicted: i % 2 ? 'dog' : 'cat',
   confidence: 0.9,
   actual: 'cat',
@@ -27,7 +27,9 @@ describe('wrangler dev with --persist-to', () => {
   it('finds the feedback of a previous run after a restart', async () => {
     applyMigrations(persistTo);
     server = await startDevServer({ persistTo });
-    const items = Array.from({ length: 7 }, (_, i) => item(i));
+    // The shipped model's version: performance names only known versions.
+    const shipped = ((await (await fetch(`${server.url}/api/health`)).json()) as Health).modelVersion!;
+    const items = Array.from({ length: 7 }, (_, i) => item(i, shipped));
     const res = await fetch(`${server.url}/api/feedback`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -39,8 +41,8 @@ describe('wrangler dev with --persist-to', () => {
     server = await startDevServer({ persistTo });
     const health = (await (await fetch(`${server.url}/api/health`)).json()) as Health;
     expect(health.feedbackCount).toBe(7);
-    const perf = (await (await fetch(`${server.url}/api/performance?modelVersion=restart-test`)).json()) as Performance;
-    expect(perf.versions[0]?.confusion.cat).toEqual({ cat: 4, dog: 3 });
+    const perf = (await (await fetch(`${server.url}/api/performance?modelVersion=${shipped}`)).json()) as Performance;
+    expect(perf.versions[0]?.confusion.cat).toEqual({ cat: 4, dog: 3, neither: 0 });
     // Sending the same batch again after the restart stores nothing twice.
     const again = await fetch(`${server.url}/api/feedback`, {
       method: 'POST',

@@ -1,77 +1,94 @@
 import { describe, expect, it } from 'vitest';
-import {
-  chooseUnsureThreshold,
-  computeMetrics,
-  confusionMatrix,
-  expectedCalibrationError,
-  logLoss,
-  rocAuc,
-  worstMistakes
-} from '../../training/src/metrics.ts';
+import { chooseThreshold } from '../../training/src/calibrate.ts';
+import { computeMetrics, confusionMatrix, expectedCalibrationError, logLoss, verdictIndex, worstMistakes } from '../../training/src/metrics.ts';
 
-// Hand-computed case: 6 examples, labels cat=0 dog=1.
-//   p(dog): 0.9 (dog, right) 0.8 (cat, wrong) 0.3 (cat, right) 0.6 (dog, right) 0.4 (dog, wrong) 0.1 (cat, right)
-const p = [0.9, 0.8, 0.3, 0.6, 0.4, 0.1];
-const y = [1, 0, 0, 1, 1, 0];
+// Hand-computed case: 8 photos, labels cat=0 dog=1 neither=2, probabilities [cat, dog, neither].
+const probs = [
+  [0.9, 0.05, 0.05], // cat → cat (sure)
+  [0.55, 0.4, 0.05], // cat → cat, below a 0.6 threshold: unsure
+  [0.2, 0.1, 0.7], // cat → neither
+  [0.1, 0.85, 0.05], // dog → dog
+  [0.7, 0.2, 0.1], // dog → cat
+  [0.05, 0.15, 0.8], // neither → neither
+  [0.3, 0.3, 0.4], // neither → neither, below 0.6: unsure
+  [0.1, 0.75, 0.15] // neither → dog
+];
+const labels = [0, 0, 0, 1, 1, 2, 2, 2];
 
-describe('metrics', () => {
-  it('confusion matrix has rows actual, columns predicted', () => {
-    // cats: 0.8→dog, 0.3→cat, 0.1→cat; dogs: 0.9→dog, 0.6→dog, 0.4→cat
-    expect(confusionMatrix(p, y)).toEqual([
-      [2, 1],
-      [1, 2]
+describe('three-class metrics', () => {
+  it('confusion matrix: rows actual, columns top class', () => {
+    expect(confusionMatrix(probs, labels)).toEqual([
+      [2, 0, 1],
+      [1, 1, 0],
+      [0, 1, 2]
     ]);
   });
 
-  it('accuracy, precision, recall, F1 per class', () => {
-    const m = computeMetrics(p, y);
-    expect(m.n).toBe(6);
-    expect(m.accuracy).toBeCloseTo(4 / 6, 12);
-    expect(m.precision.cat).toBeCloseTo(2 / 3, 12);
-    expect(m.precision.dog).toBeCloseTo(2 / 3, 12);
-    expect(m.recall.cat).toBeCloseTo(2 / 3, 12);
-    expect(m.recall.dog).toBeCloseTo(2 / 3, 12);
-    expect(m.f1.dog).toBeCloseTo(2 / 3, 12);
+  it('pet accuracy, cat-vs-dog accuracy, per-class precision/recall/F1', () => {
+    const m = computeMetrics(probs, labels, 0.6);
+    expect(m.n).toBe(8);
+    // pets: 2 of 3 cats and 1 of 2 dogs get their own top class
+    expect(m.accuracy).toBeCloseTo(3 / 5, 12);
+    // cat vs dog only: the neither-called cat (0.2 > 0.1) is a cat; the cat-called dog is wrong
+    expect(m.catDogAccuracy).toBeCloseTo(4 / 5, 12);
+    expect(m.perClass.cat).toEqual({ precision: 2 / 3, recall: 2 / 3, f1: expect.closeTo(2 / 3, 12), support: 3 });
+    expect(m.perClass.dog.precision).toBeCloseTo(1 / 2, 12);
+    expect(m.perClass.dog.recall).toBeCloseTo(1 / 2, 12);
+    expect(m.perClass.neither.precision).toBeCloseTo(2 / 3, 12);
+    expect(m.perClass.neither.recall).toBeCloseTo(2 / 3, 12);
   });
 
-  it('log loss is the mean negative log likelihood', () => {
-    const expected = -(Math.log(0.9) + Math.log(0.2) + Math.log(0.7) + Math.log(0.6) + Math.log(0.4) + Math.log(0.9)) / 6;
-    expect(logLoss(p, y)).toBeCloseTo(expected, 12);
-    // clipped, never infinite
-    expect(Number.isFinite(logLoss([0, 1], [1, 0]))).toBe(true);
+  it("verdicts at the threshold: shares turned away and right, as the app answers", () => {
+    const m = computeMetrics(probs, labels, 0.6);
+    // rows actual, columns verdict [cat, dog, neither, unsure]
+    expect(m.verdicts).toEqual([
+      [1, 0, 1, 1],
+      [1, 1, 0, 0],
+      [0, 1, 1, 1]
+    ]);
+    expect(m.petRejected).toBeCloseTo(2 / 5, 12);
+    expect(m.nonPetRejected).toBeCloseTo(2 / 3, 12);
+    expect(m.petRight).toBeCloseTo(2 / 5, 12);
   });
 
-  it('ROC AUC counts ordered positive/negative pairs, ties as one half', () => {
-    // positives {0.9, 0.6, 0.4}, negatives {0.8, 0.3, 0.1}: pairs won = 0.9>all (3) + 0.6>0.3,0.1 (2) + 0.4>0.3,0.1 (2) = 7 of 9
-    expect(rocAuc(p, y)).toBeCloseTo(7 / 9, 12);
-    expect(rocAuc([0.5, 0.5], [1, 0])).toBeCloseTo(0.5, 12);
-    expect(rocAuc([0.2, 0.7], [0, 1])).toBe(1);
-    expect(Number.isNaN(rocAuc([0.2], [1]))).toBe(true);
+  it('a two-class model (no neither output) is measured the same way', () => {
+    const two = [
+      [0.9, 0.1],
+      [0.3, 0.7],
+      [0.55, 0.45]
+    ];
+    const m = computeMetrics(two, [0, 1, 2], 0.6);
+    expect(m.confusion).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [1, 0, 0]
+    ]);
+    expect(verdictIndex([0.55, 0.45], 0.6)).toBe(3);
+    expect(m.nonPetRejected).toBe(1);
   });
 
-  it('ECE weighs |accuracy - confidence| per confidence bin', () => {
-    // confidences: 0.9 ok, 0.8 wrong, 0.7 ok, 0.6 ok, 0.6 wrong, 0.9 ok
-    // bins of width 0.05 on [0.5,1]: 0.9 → bin 8 {ok, ok}: |1 - 0.9| * 2/6
-    //   0.8 → bin 6 {wrong}: |0 - 0.8| * 1/6; 0.7 → bin 4 {ok}: |1-0.7| * 1/6; 0.6 → bin 2 {ok, wrong}: |0.5-0.6| * 2/6
-    const expected = (0.1 * 2 + 0.8 + 0.3 + 0.1 * 2) / 6;
-    expect(expectedCalibrationError(p, y, 10)).toBeCloseTo(expected, 10);
-    expect(expectedCalibrationError([1, 0], [1, 0])).toBeCloseTo(0, 12);
+  it('log loss and calibration error', () => {
+    expect(logLoss([[0.5, 0.25, 0.25]], [0])).toBeCloseTo(Math.log(2), 12);
+    // one bin: confidence 0.9, accuracy 1/2 → |0.5 - 0.9|
+    expect(expectedCalibrationError([[0.9, 0.05, 0.05], [0.05, 0.9, 0.05]], [0, 0])).toBeCloseTo(0.4, 12);
   });
 
-  it('unsure threshold: best accuracy on the rest with at most maxUnsure unanswered', () => {
-    // 100 examples: 97 confident and right (p=0.99 dog), 2 wrong at confidence 0.55 and 0.6, 1 right at 0.7
-    const probs = [...new Array(97).fill(0.99), 0.45, 0.4, 0.7];
-    const labels = [...new Array(97).fill(1), 1, 1, 1];
-    const c = chooseUnsureThreshold(probs, labels, 0.03);
-    // leaving out the two wrong ones (2%) gives 98/98 answered right
-    expect(c.threshold).toBeCloseTo(0.7, 12);
-    expect(c.unsureFraction).toBeCloseTo(0.02, 12);
-    expect(c.accuracyAnswered).toBe(1);
-    // with no room for unsure answers the threshold stays at 0.5
-    expect(chooseUnsureThreshold(probs, labels, 0).threshold).toBe(0.5);
+  it('worst mistakes come most confident first', () => {
+    expect(worstMistakes(probs, labels, 10)).toEqual([7, 2, 4]);
   });
+});
 
-  it('worst mistakes are the most confidently wrong first', () => {
-    expect(worstMistakes(p, y)).toEqual([1, 4]);
+describe('the unsure threshold', () => {
+  it('is the highest that turns away at most the allowed share of validation pets', () => {
+    const pets = [[0.95, 0.05, 0], [0.9, 0.1, 0], [0.8, 0.2, 0], [0.7, 0.3, 0]];
+    const nonPets = [[0.6, 0.1, 0.3], [0.1, 0.1, 0.8]];
+    const all = [...pets, ...nonPets];
+    const y = [0, 0, 0, 0, 2, 2];
+    const t = chooseThreshold(all, y, 0.25);
+    // 0.7 may go (1 of 4 pets), 0.8 may not: thresholds up to 0.8 keep it at 1/4
+    expect(t.threshold).toBeCloseTo(0.8, 6);
+    expect(t.petRejected).toBe(0.25);
+    expect(t.nonPetRejected).toBe(1);
+    expect(chooseThreshold(all, y, 0).threshold).toBeCloseTo(0.7, 6);
   });
 });

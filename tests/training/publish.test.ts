@@ -31,9 +31,9 @@ describe('publish model/ to the edge API (real wrangler dev)', () => {
 
   it('publishes, then /api/models/latest serves it; a wrong token and a republish are refused', async () => {
     await expect(publishModel({ url: server.url, modelDir: MODEL, token: 'wrong' })).rejects.toThrow(/401/);
-    const res = await publishModel({ url: server.url, modelDir: MODEL, token: TOKEN });
+    const res = await publishModel({ url: server.url, modelDir: MODEL, token: TOKEN, activate: true });
     const meta = readMetadata(MODEL);
-    expect(res.version).toBe(meta.version);
+    expect(res).toMatchObject({ version: meta.version, state: 'active' });
     const latest = LatestModel.parse(await (await fetch(`${server.url}/api/models/latest`)).json());
     expect(latest.version).toBe(meta.version);
     expect(latest.metrics?.accuracy).toBe(meta.metrics.accuracy);

@@ -61,6 +61,7 @@ function setup() {
   };
   /** Publishes a version on the fake API; `tamper` serves different bytes than its manifest says. */
   const publish = (version: string, files: Record<string, string>, tamper?: string) => {
+    if (version === '') return void (latest = null); // nothing active any more
     for (const [p, b] of Object.entries(files)) served.set(`${ORIGIN}/api/models/${version}/${p}`, p === tamper ? b + 'X' : b);
     latest = { version, files: describeFiles(files), metrics: null, publishedAt: new Date().toISOString() };
   };
@@ -131,6 +132,34 @@ describe('model store', () => {
     publish('0.9.0', { 'model.json': 'old', 'metadata.json': '{}' });
     expect(await store.update('1.0.0', load)).toBeNull();
     expect(fetched).toHaveLength(0);
+  });
+
+  it('moves off a withdrawn version at the next check: to the active one, even an older one', async () => {
+    const { store, publish, load, cache } = setup();
+    publish('1.6.0', { 'model.json': 'v16', 'metadata.json': '{}' });
+    expect((await store.update('1.0.0', load))?.source.version).toBe('1.6.0');
+    // 1.6.0 is withdrawn and the admin activates 1.5.0 again.
+    publish('1.5.0', { 'model.json': 'v15', 'metadata.json': '{}' });
+    const moved = await store.update('1.6.0', load);
+    expect(moved?.model).toBe('v15');
+    expect((await store.activeSource())?.version).toBe('1.5.0');
+    expect(cache.urls().some((u) => u.includes('/api/models/1.6.0/'))).toBe(false);
+    expect(await store.update('1.5.0', load)).toBeNull();
+  });
+
+  it('goes back to the shipped model when no version is active any more', async () => {
+    const { store, publish, load, cache } = setup();
+    publish('1.7.0', { 'model.json': 'v17', 'metadata.json': '{}' });
+    await store.update('1.0.0', load);
+    publish('', {});
+    const back = await store.update('1.7.0', load);
+    expect(back?.source).toMatchObject({ origin: 'shipped', version: '1.0.0' });
+    expect(back?.model).toBe('shipped-topology');
+    expect(await store.activeSource()).toBeNull();
+    expect(cache.urls().some((u) => u.includes('/api/models/1.7.0/'))).toBe(false);
+    expect((await store.loadCurrent(load)).source.origin).toBe('shipped');
+    // Already on the shipped model: nothing to do.
+    expect(await store.update('1.0.0', load)).toBeNull();
   });
 
   it('rolls back to the shipped model when the active version can no longer be loaded', async () => {

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { BatchResult, FeedbackItem, TelemetryItem } from '../../edge/src/contract.ts';
-import type { OutboxKind } from '../../web/src/lib/api/client.ts';
+import { ApiError, parseRetryAfter, type OutboxKind } from '../../web/src/lib/api/client.ts';
 import { openPawlensDB } from '../../web/src/lib/db.ts';
 import { Outbox, backoffDelay, type OutboxOptions } from '../../web/src/lib/outbox/outbox.ts';
 
@@ -25,13 +25,14 @@ const telemetry = (): TelemetryItem => ({
 /** A server that stores ids once and answers like POST /api/feedback and /api/telemetry. */
 function fakeServer() {
   const stored = { feedback: [] as string[], telemetry: [] as string[] };
-  const calls: { kind: OutboxKind; ids: string[] }[] = [];
-  const plan: ('ok' | 'fail' | 'store-then-fail')[] = [];
-  const send: OutboxOptions['send'] = async (kind, items) => {
+  const calls: { kind: OutboxKind; ids: string[]; installId: string; at: number }[] = [];
+  const plan: ('ok' | 'fail' | 'store-then-fail' | 'rate-limited')[] = [];
+  const send: OutboxOptions['send'] = async (kind, items, installId) => {
     const ids = items.map((i) => i.id);
-    calls.push({ kind, ids });
+    calls.push({ kind, ids, installId, at: Date.now() });
     const step = plan.shift() ?? 'ok';
     if (step === 'fail') throw new TypeError('Failed to fetch');
+    if (step === 'rate-limited') throw new ApiError(429, 'rate_limited', 'too many requests', 300);
     const res: BatchResult = { accepted: [], duplicates: [] };
     for (const id of ids) {
       if (stored[kind].includes(id)) res.duplicates.push(id);
@@ -161,6 +162,42 @@ describe('outbox', () => {
     await outbox.add('feedback', item);
     await expect(outbox.add('feedback', item)).rejects.toThrow();
     expect(await outbox.counts()).toEqual({ feedback: 1, telemetry: 0 });
+  });
+
+  it('waits as long as a 429 asks (Retry-After) before sending again, and loses nothing', async () => {
+    const { outbox, server } = await setup({ retryTimer: true, baseDelayMs: 1, maxDelayMs: 1, random: () => 1 });
+    const items = [feedback(0), feedback(1)];
+    for (const i of items) await outbox.add('feedback', i);
+    server.plan.push('rate-limited');
+    expect(await outbox.flush()).toMatchObject({ sent: 0, ok: false });
+    // Coming back online does not beat the server's Retry-After.
+    expect(await outbox.retryNow()).toEqual({ sent: 0, ok: false });
+    expect(server.calls).toHaveLength(1);
+    await expect.poll(() => server.stored.feedback.length, { timeout: 5000 }).toBe(2);
+    expect(server.calls).toHaveLength(2);
+    expect(server.calls[1]!.at - server.calls[0]!.at).toBeGreaterThanOrEqual(290);
+    expect(await outbox.counts()).toEqual({ feedback: 0, telemetry: 0 });
+    outbox.stop();
+  });
+
+  it('names this install in every send, with one id that stays', async () => {
+    const { db, outbox, server } = await setup();
+    await outbox.add('feedback', feedback(0));
+    await outbox.flush();
+    await outbox.add('telemetry', telemetry());
+    await new Outbox({ db, send: server.send, enabled: async () => true }).flush();
+    const ids = server.calls.map((c) => c.installId);
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ids[1]).toBe(ids[0]);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.UTC(2026, 10, 27, 12, 0, 0);
+    expect(parseRetryAfter('10', now)).toBe(10_000);
+    expect(parseRetryAfter(new Date(now + 30_000).toUTCString(), now)).toBe(30_000);
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
   });
 
   it('backs off exponentially up to a cap, with jitter', () => {

@@ -1,135 +1,227 @@
 /**
- * Pawlens training CLI: train | eval | publish | runs. Thin: parses flags and calls the modules.
- *   npm run train -- --data DIR [--epochs N] [--backbone NAME[,NAME]] [--size PX] [--no-tta] [--out model/]
- *   npm run eval -- --data DIR [--model model/] [--split test] [--json]
- *   npm run publish -- --url URL [--model model/]
- *   npm run runs [-- --compare RUN_A RUN_B]
+ * Pawlens training CLI, one commander program per npm script (train | eval | predict | publish |
+ * runs). Thin: declares flags, checks them, calls the modules. `--help` answers without loading
+ * tfjs; every failure is one `error:` line and exit 1.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { cliProgram, existingDir, integerFrom, modelDir } from '../../scripts/cli.ts';
 import type { NodeBackend } from './backend.ts';
 import { DEFAULT_AUGMENT } from './data/augment.ts';
-import { dataRoot } from './data/scan.ts';
-import { evaluate, formatEval } from './evaluate.ts';
-import { backbonesRoot } from './model/backbone.ts';
-import { DEFAULT_HEAD } from './model/head.ts';
+import type { SourceSpec } from './data/examples.ts';
+import { dataRoot, extraRoot, neitherRoot } from './data/scan.ts';
+import { DEFAULT_TOP } from './model/top.ts';
 import { POLICIES, type PolicyName } from './model/quantize.ts';
-import { adminToken, publishModel } from './publish.ts';
-import { compareRuns, listRuns, runsRoot, runsTable } from './tracking.ts';
-import { train } from './train.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    data: { type: 'string' },
-    backbone: { type: 'string', default: 'mobilenet_v1_1.0_224_trunc_pw12' },
-    'backbones-root': { type: 'string' },
-    size: { type: 'string', default: '224' },
-    epochs: { type: 'string', default: String(DEFAULT_HEAD.epochs) },
-    batch: { type: 'string', default: String(DEFAULT_HEAD.batchSize) },
-    lr: { type: 'string', default: String(DEFAULT_HEAD.learningRate) },
-    l2: { type: 'string', default: String(DEFAULT_HEAD.l2) },
-    dropout: { type: 'string', default: String(DEFAULT_HEAD.dropout) },
-    patience: { type: 'string', default: String(DEFAULT_HEAD.patience) },
-    hidden: { type: 'string', default: String(DEFAULT_HEAD.hidden) },
-    augment: { type: 'string', default: '0' },
-    'no-flip': { type: 'boolean', default: false },
-    rotate: { type: 'string', default: String(DEFAULT_AUGMENT.rotate) },
-    'min-crop': { type: 'string', default: String(DEFAULT_AUGMENT.minCrop) },
-    'no-tta': { type: 'boolean', default: false },
-    quantize: { type: 'string', default: 'uint8-large,float16,float32' },
-    'max-bytes': { type: 'string', default: '2500000' },
-    'max-quant-drop': { type: 'string', default: '0.003' },
-    seed: { type: 'string', default: '42' },
-    out: { type: 'string', default: 'model' },
-    model: { type: 'string', default: 'model' },
-    cache: { type: 'string', default: resolve(ROOT, '.cache/features') },
-    runs: { type: 'string' },
-    split: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    url: { type: 'string' },
-    compare: { type: 'boolean', default: false },
-    backend: { type: 'string' },
-    'feature-batch': { type: 'string', default: '32' }
-  }
-});
-
-const num = (name: string, v: string | undefined) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${v}`);
+const number = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
   return n;
 };
+const share = (value: string): number => {
+  const n = number(value);
+  if (n < 0 || n > 1) throw new InvalidArgumentError('expected a share between 0 and 1.');
+  return n;
+};
+const collect = (value: string, previous: string[] = []) => [...previous, existingDir(value)];
+const backendOption = () => new Option('--backend <name>', 'tfjs backend (default: tfjs-node if installed, else wasm, else cpu; printed)').choices(['tensorflow', 'wasm', 'cpu']);
+const workersOption = () => new Option('--workers <n>', 'worker threads running the backbone (default: one per core, at most 4)').argParser(integerFrom(1));
 
-async function main(cmd: string | undefined): Promise<void> {
-  const backend = values.backend as NodeBackend | undefined;
-  switch (cmd) {
-    case 'train': {
-      const quantize = values.quantize!.split(',').map((q) => q.trim()) as PolicyName[];
-      for (const q of quantize) if (!(q in POLICIES)) throw new Error(`unknown --quantize policy ${q} (known: ${Object.keys(POLICIES).join(', ')})`);
-      const seed = num('seed', values.seed);
-      await train({
-        data: dataRoot(values.data),
-        backbonesRoot: backbonesRoot(values['backbones-root']),
-        backbones: values.backbone!.split(',').map((b) => b.trim()),
-        size: num('size', values.size),
-        augment: { ...DEFAULT_AUGMENT, flip: !values['no-flip'], rotate: num('rotate', values.rotate), minCrop: num('min-crop', values['min-crop']) },
-        augmentCopies: num('augment', values.augment),
-        tta: !values['no-tta'],
-        head: {
-          epochs: num('epochs', values.epochs),
-          batchSize: num('batch', values.batch),
-          learningRate: num('lr', values.lr),
-          l2: num('l2', values.l2),
-          dropout: num('dropout', values.dropout),
-          patience: num('patience', values.patience),
-          hidden: num('hidden', values.hidden),
-          seed
-        },
-        quantize,
-        maxQuantDrop: num('max-quant-drop', values['max-quant-drop']),
-        maxBytes: num('max-bytes', values['max-bytes']),
-        maxUnsure: 0.03,
-        featureBatch: num('feature-batch', values['feature-batch']),
-        out: values.out!,
-        cacheDir: values.cache!,
-        runsDir: runsRoot(values.runs),
-        seed,
-        backend
-      });
-      return;
-    }
-    case 'eval': {
-      const r = await evaluate({ data: dataRoot(values.data), model: resolve(values.model!), split: values.split, backend });
-      console.log(values.json ? JSON.stringify(r, null, 2) : formatEval(r));
-      return;
-    }
-    case 'publish': {
-      if (!values.url) throw new Error('--url is required, e.g. --url http://127.0.0.1:8787');
-      const token = adminToken(resolve(ROOT, '.dev.vars'));
-      if (!token) throw new Error('ADMIN_TOKEN is not set (environment or .dev.vars)');
-      const r = await publishModel({ url: values.url, modelDir: resolve(values.model!), token });
-      console.log(`published ${r.version}: ${r.files.map((f) => `${f.path} (${f.bytes} B)`).join(', ')}`);
-      return;
-    }
-    case 'runs': {
-      const runs = listRuns(runsRoot(values.runs));
-      if (values.compare || positionals.length === 3) {
-        const [a, b] = positionals.slice(1);
-        const ra = runs.find((r) => r.id.startsWith(a ?? '\0'));
-        const rb = runs.find((r) => r.id.startsWith(b ?? '\0'));
-        if (!ra || !rb) throw new Error('usage: npm run runs -- --compare RUN_A RUN_B (ids or unique prefixes)');
-        console.log(compareRuns(ra, rb));
-      } else console.log(runs.length ? runsTable(runs) : `no runs under ${runsRoot(values.runs)}`);
-      return;
-    }
-    default:
-      throw new Error(`unknown command "${cmd ?? ''}" (train | eval | publish | runs)`);
-  }
+interface SourceFlags {
+  data?: string[];
+  neither: string | false;
+  extra: string | false;
 }
 
-main(positionals[0]).catch((e: Error) => {
-  console.error(`error: ${e.message}`);
+/** --data (repeatable), --neither/--no-neither, --extra/--no-extra, with the shared defaults when present. */
+function sourceOptions(c: Command): Command {
+  return c
+    .option('--data <dir>', 'cat/dog(/neither) photos; repeat to merge folders (default: $PAWLENS_DATA or ../shared/datasets/catsdogs)', collect)
+    .option('--neither <dir>', 'photos with no cat or dog, one folder per category (default: $PAWLENS_NEITHER or ../shared/datasets/not-pets)')
+    .option('--no-neither', 'no separate folder of non-pet photos')
+    .option('--extra <dir>', 'cat/dog photos from other sources: train/ is trained on, val/ only reported (default: $PAWLENS_EXTRA or ../shared/datasets/pets-extra, if present)')
+    .option('--no-extra', 'no extra source');
+}
+
+function sources(f: SourceFlags): SourceSpec[] {
+  const out: SourceSpec[] = (f.data?.length ? f.data : [existingDir(dataRoot())]).map((root) => ({ root, role: 'data' as const }));
+  if (f.neither !== false) out.push({ root: existingDir(typeof f.neither === 'string' ? f.neither : neitherRoot()), role: 'neither' });
+  if (f.extra !== false) {
+    if (typeof f.extra === 'string') out.push({ root: existingDir(f.extra), role: 'extra' });
+    else if (existsSync(extraRoot())) out.push({ root: extraRoot(), role: 'extra' });
+  }
+  return out;
+}
+
+function trainProgram(): Command {
+  const d = DEFAULT_TOP;
+  return sourceOptions(cliProgram('train', 'Trains a cat / dog / neither model and writes it (model.json, shards, metadata.json) plus a run record.'))
+    .option('--synthetic <n>', 'made-up non-pet images (noise, flat colour, screens, …) added to train; a quarter as many to val and test', integerFrom(0), 800)
+    .option('--backbone <name>', 'folder in --backbones-root', 'mobilenet_v1_1.0_224_trunc_pw12')
+    .option('--backbones-root <dir>', 'ImageNet backbones (default: $PAWLENS_BACKBONES or ../shared/backbones)')
+    .option('--size <px>', 'square input size', integerFrom(32), 160)
+    .option('--augment <n>', 'augmented copies of each training image (seeded crop, rotation, mirror, colour, blur, JPEG quality)', integerFrom(0), 2)
+    .option('--epochs <n>', 'training epochs (cosine learning-rate decay)', integerFrom(1), d.epochs)
+    .option('--batch <n>', 'training batch size', integerFrom(1), d.batchSize)
+    .option('--lr <rate>', 'learning rate of the head', number, d.learningRate)
+    .option('--conv-lr-scale <k>', 'learning rate of the fine-tuned conv, relative to --lr', number, d.convLrScale)
+    .option('--no-fine-tune', "train only the head; keep the backbone's last conv as it is")
+    .option('--l2 <w>', 'L2 weight on the head', number, d.l2)
+    .option('--l2sp <w>', "L2 weight pulling the fine-tuned conv back to its ImageNet weights", number, d.l2sp)
+    .option('--dropout <p>', 'dropout before the head', share, d.dropout)
+    .option('--label-smoothing <e>', 'label smoothing', share, d.labelSmoothing)
+    .option('--patience <n>', 'stop after n epochs without a better validation loss', integerFrom(1), d.patience)
+    .option('--max-pet-rejected <share>', 'validation cat/dog photos the unsure threshold may turn away', share, 0.02)
+    .option('--quantize <list>', `quantizations to measure, comma-separated (${Object.keys(POLICIES).join(', ')})`, 'uint8-large,float16,float32')
+    .option('--max-bytes <n>', 'largest model to ship', integerFrom(1), 2_500_000)
+    .option('--max-quant-drop <share>', 'accuracy a quantization may cost against float32', share, 0.003)
+    .option('--seed <n>', 'seed for splits, augmentation, synthetic images and initialisation', integerFrom(0), 42)
+    .option('--out <dir>', 'where the model goes', 'model')
+    .option('--cache <dir>', 'activation cache', resolve(ROOT, '.cache/activations'))
+    .option('--runs <dir>', 'run registry (default: $PAWLENS_RUNS or runs/)')
+    .option('--feature-batch <n>', 'images per backbone call', integerFrom(1), 16)
+    .addOption(workersOption())
+    .addOption(backendOption())
+    .addHelpText('after', '\nExamples:\n  npm run train\n  npm run train -- --data ~/pets --out /tmp/model\n  npm run train -- --data ~/pets --data ~/more-pets --no-extra')
+    .action(async (f) => {
+      const quantize = String(f.quantize)
+        .split(',')
+        .map((q) => q.trim()) as PolicyName[];
+      for (const q of quantize) if (!(q in POLICIES)) throw new Error(`unknown --quantize policy "${q}" (known: ${Object.keys(POLICIES).join(', ')})`);
+      const { backbonesRoot } = await import('./model/backbone.ts');
+      const { runsRoot } = await import('./tracking.ts');
+      const { train, defaultWorkers } = await import('./train.ts');
+      await train({
+        sources: sources(f),
+        synthetic: { train: f.synthetic, val: Math.round(f.synthetic / 4), test: Math.round(f.synthetic / 4) },
+        backbonesRoot: backbonesRoot(f.backbonesRoot),
+        backbone: f.backbone,
+        size: f.size,
+        augment: DEFAULT_AUGMENT,
+        augmentCopies: f.augment,
+        top: {
+          fineTune: f.fineTune,
+          epochs: f.epochs,
+          batchSize: f.batch,
+          learningRate: f.lr,
+          convLrScale: f.convLrScale,
+          l2: f.l2,
+          l2sp: f.l2sp,
+          dropout: f.dropout,
+          labelSmoothing: f.labelSmoothing,
+          patience: f.patience,
+          seed: f.seed
+        },
+        maxPetRejected: f.maxPetRejected,
+        quantize,
+        maxQuantDrop: f.maxQuantDrop,
+        maxBytes: f.maxBytes,
+        out: f.out,
+        cacheDir: f.cache,
+        runsDir: runsRoot(f.runs),
+        seed: f.seed,
+        workers: f.workers ?? defaultWorkers(),
+        batchSize: f.featureBatch,
+        backend: f.backend as NodeBackend | undefined
+      });
+    });
+}
+
+function evalProgram(): Command {
+  return sourceOptions(cliProgram('eval', "Measures an exported model (two or three classes) on photos, with the app's verdict rule and the model's threshold."))
+    .option('--model <dir>', 'exported model folder', modelDir, resolve(ROOT, 'model'))
+    .addOption(new Option('--split <name>', 'split of sources that have split folders (folders without splits count whole)').choices(['train', 'val', 'test']).default('test'))
+    .option('--json', 'machine-readable JSON on stdout')
+    .option('--cache <dir>', 'result cache', resolve(ROOT, '.cache'))
+    .option('--feature-batch <n>', 'images per model call', integerFrom(1), 16)
+    .addOption(workersOption())
+    .addOption(backendOption())
+    .addHelpText('after', '\nExamples:\n  npm run eval\n  npm run -s eval -- --model /tmp/model --data ~/pets --no-neither --no-extra --json')
+    .action(async (f) => {
+      const { evaluate } = await import('./evaluate.ts');
+      const { formatReport } = await import('./report.ts');
+      const { defaultWorkers } = await import('./train.ts');
+      const r = await evaluate({
+        model: f.model,
+        sources: sources(f),
+        split: f.split,
+        cacheDir: f.cache,
+        workers: f.workers ?? defaultWorkers(),
+        batchSize: f.featureBatch,
+        backend: f.backend as NodeBackend | undefined
+      });
+      if (f.json) return console.log(JSON.stringify(r, null, 2));
+      console.log(`model ${r.model.version} (${r.model.labels.join('/')}, ${(r.model.bytes / 1e6).toFixed(2)} MB, unsure below ${r.model.unsureThreshold}) on ${r.sources.map((s) => s.name).join(' + ')} [${r.split}], backend ${r.backend}\n`);
+      console.log(formatReport(r.report, `${r.split} split`));
+      if (r.skipped.length) console.log(`\nskipped: ${r.skipped.map((s) => `${s.rel} (${s.reason})`).join('; ')}`);
+    });
+}
+
+function predictProgram(): Command {
+  return cliProgram('predict', 'Classifies image files, or all images under folders (recursively), with an exported model and its threshold, as the app does.')
+    .argument('<paths...>', 'image files or folders')
+    .option('--model <dir>', 'exported model folder', modelDir, resolve(ROOT, 'model'))
+    .option('--json', 'JSON Lines: {"file","verdict","probabilities","ms"}, or {"file","error"} for a file that cannot be read')
+    .addOption(backendOption())
+    .addHelpText('after', '\nExamples:\n  npm run predict -- photo.jpg\n  npm run -s predict -- --json ~/Pictures > verdicts.jsonl')
+    .action(async (paths: string[], f) => {
+      const { listImages, loadPredictor, predictFiles, formatLine } = await import('./predict.ts');
+      const { initBackend } = await import('./backend.ts');
+      const files = listImages(paths.map((p) => resolve(p)));
+      await initBackend({ prefer: f.backend as NodeBackend | undefined });
+      const predictor = await loadPredictor(f.model);
+      const { ok, failed } = await predictFiles(predictor, files, (l) => console.log(f.json ? JSON.stringify(l) : formatLine(l)));
+      predictor.dispose();
+      console.error(`${ok} classified, ${failed} could not be read`);
+    });
+}
+
+function publishProgram(): Command {
+  return cliProgram('publish', "Uploads an exported model to the edge API's POST /api/models (ADMIN_TOKEN from the environment or .dev.vars).")
+    .requiredOption('--url <url>', 'base URL of the API, e.g. http://127.0.0.1:8787')
+    .option('--model <dir>', 'exported model folder', modelDir, resolve(ROOT, 'model'))
+    .option('--activate', 'also make it the version apps use (else it waits for `npm run models -- activate V`)')
+    .action(async (f) => {
+      const { adminToken, publishModel } = await import('./publish.ts');
+      const token = adminToken(resolve(ROOT, '.dev.vars'));
+      if (!token) throw new Error('ADMIN_TOKEN is not set (environment or .dev.vars)');
+      const r = await publishModel({ url: f.url, modelDir: f.model, token, activate: f.activate ?? false });
+      console.log(`published ${r.version} (${r.state}): ${r.files.map((x) => `${x.path} (${x.bytes} B)`).join(', ')}`);
+    });
+}
+
+function runsProgram(): Command {
+  return cliProgram('runs', 'Lists training runs, or compares two.')
+    .option('--compare <ids...>', 'two run ids (or unique prefixes) to compare')
+    .option('--runs <dir>', 'run registry (default: $PAWLENS_RUNS or runs/)')
+    .action(async (f) => {
+      const { compareRuns, listRuns, runsRoot, runsTable } = await import('./tracking.ts');
+      const root = runsRoot(f.runs);
+      const runs = listRuns(root);
+      if (!f.compare) return console.log(runs.length ? runsTable(runs) : `no runs under ${root}`);
+      if (f.compare.length !== 2) throw new Error('--compare takes two run ids');
+      const [a, b] = (f.compare as string[]).map((id) => {
+        const found = runs.filter((r) => r.id.startsWith(id));
+        if (found.length !== 1) throw new Error(`${found.length ? 'several runs start with' : 'no run starts with'} "${id}"`);
+        return found[0]!;
+      });
+      console.log(compareRuns(a!, b!));
+    });
+}
+
+const programs: Record<string, () => Command> = { train: trainProgram, eval: evalProgram, predict: predictProgram, publish: publishProgram, runs: runsProgram };
+const [name, ...args] = process.argv.slice(2);
+const make = programs[name ?? ''];
+if (!make) {
+  console.error(`error: unknown command "${name ?? ''}" (${Object.keys(programs).join(' | ')})`);
   process.exit(1);
-});
+}
+try {
+  await make().parseAsync(args, { from: 'user' });
+} catch (e) {
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(1);
+}

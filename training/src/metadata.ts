@@ -1,9 +1,8 @@
 /** model/metadata.json: built here, validated against the shared contract before it is written. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelMetadata } from '../../edge/src/contract.ts';
+import { LABELS, ModelMetadata } from '../../edge/src/contract.ts';
 import type { Normalization } from '../../web/src/lib/classifier/preprocess.ts';
-import type { Metrics } from './metrics.ts';
 import type { WrittenFile } from './model/io.ts';
 
 export interface MetadataInput {
@@ -12,7 +11,7 @@ export interface MetadataInput {
   size: number;
   normalization: Normalization;
   unsureThreshold: number;
-  metrics: Metrics & Record<string, unknown>;
+  metrics: ModelMetadata['metrics'];
   datasetFingerprint: string;
   backend: string;
   runId: string;
@@ -30,7 +29,7 @@ export function buildMetadata(m: MetadataInput): ModelMetadata {
   return ModelMetadata.parse({
     version: m.version,
     created: m.created.toISOString(),
-    labels: ['cat', 'dog'],
+    labels: [...LABELS],
     inputSize: [m.size, m.size],
     normalization: m.normalization,
     unsureThreshold: m.unsureThreshold,

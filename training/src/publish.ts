@@ -1,7 +1,7 @@
 /** `npm run publish`: uploads model/ (weights + metadata.json) to the edge API's POST /api/models. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorBody, PublishRequest, PublishResult } from '../../edge/src/contract.ts';
+import { ErrorBody, LatestModel, PublishRequest, PublishResult } from '../../edge/src/contract.ts';
 import { sha256Hex } from './data/fingerprint.ts';
 import { readMetadata } from './metadata.ts';
 
@@ -20,8 +20,9 @@ export function publishRequest(modelDir: string): PublishRequest {
   return PublishRequest.parse({ version: meta.version, files });
 }
 
-export async function publishModel(opts: { url: string; modelDir: string; token: string }): Promise<PublishResult> {
-  const body = publishRequest(opts.modelDir);
+/** Publishes a model folder; it becomes the version clients get only with `activate`. */
+export async function publishModel(opts: { url: string; modelDir: string; token: string; activate?: boolean }): Promise<PublishResult> {
+  const body = { ...publishRequest(opts.modelDir), activate: opts.activate === true };
   const res = await fetch(new URL('/api/models', opts.url), {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
@@ -33,6 +34,24 @@ export async function publishModel(opts: { url: string; modelDir: string; token:
     throw new Error(`publish failed: HTTP ${res.status}${err.success ? ` ${err.data.error.code}: ${err.data.error.message}` : ''}`);
   }
   return PublishResult.parse(json);
+}
+
+/**
+ * `npm start` and `npm run deploy`: when the server has no active model, publish the shipped one and
+ * activate it. A version that is already published is left as an admin left it (maybe withdrawn).
+ */
+export async function publishIfNoneActive(opts: { url: string; modelDir: string; token: string }): Promise<string> {
+  const latest = await fetch(new URL('/api/models/latest', opts.url));
+  if (latest.ok) return `model ${LatestModel.parse(await latest.json()).version} is active`;
+  if (latest.status !== 404) throw new Error(`GET /api/models/latest: HTTP ${latest.status}`);
+  const version = readMetadata(opts.modelDir).version;
+  try {
+    await publishModel({ ...opts, activate: true });
+    return `published and activated the shipped model ${version}`;
+  } catch (e) {
+    if (/HTTP 409/.test((e as Error).message)) return `no model is active; ${version} is published but was left inactive (npm run models -- activate ${version})`;
+    throw e;
+  }
 }
 
 /** ADMIN_TOKEN from the environment, else from a .dev.vars file (KEY=value lines). */

@@ -5,8 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { EpochRecord } from './model/head.ts';
+import type { EpochRecord } from './model/top.ts';
 import type { Metrics } from './metrics.ts';
+import type { GroupFigure } from './report.ts';
 import { confusionChart, lineChart } from './plots.ts';
 
 export interface RunRecord {
@@ -15,13 +16,14 @@ export interface RunRecord {
   status: 'finished';
   params: Record<string, unknown>;
   backend: string;
-  data: { root: string; layout: string; fingerprint: string; counts: unknown; skipped: { rel: string; reason: string }[] };
+  data: { fingerprint: string; counts: unknown; sources: unknown[]; skipped: { rel: string; reason: string; source?: string }[] };
   history: EpochRecord[];
   bestEpoch: number;
-  metrics: { val: Metrics; test: Metrics; shipped: Metrics };
-  unsure: { threshold: number; unsureFraction: number; accuracyAnswered: number; testUnsureFraction: number; testAccuracyAnswered: number };
-  quantization: { chosen: string; candidates: { policy: string; bytes: number; accuracy: number | null }[] };
-  worstMistakes: { rel: string; actual: string; pDog: number }[];
+  /** float32 figures on val and test, cat/dog photos from other sources, and the shipped (quantized) model's on test */
+  metrics: { val: Metrics; test: Metrics; crossSource: Metrics | null; shipped: Metrics; groups: { val: GroupFigure[]; test: GroupFigure[] } };
+  unsure: { threshold: number; petRejected: number; nonPetRejected: number };
+  quantization: { chosen: string; candidates: { policy: string; bytes: number; accuracy: number; nonPetRejected: number }[] };
+  worstMistakes: { rel: string; actual: string; probabilities: number[] }[];
   model: { out: string; bytes: number; version: string };
   timings: Record<string, number>;
 }
@@ -53,7 +55,7 @@ export function saveRun(root: string, run: RunRecord): string {
       { name: 'validation', values: h.map((e) => e.valAcc), color: '#d62728' }
     ])
   );
-  writeFileSync(join(dir, 'confusion.svg'), confusionChart(run.metrics.shipped.confusion, ['cat', 'dog']));
+  writeFileSync(join(dir, 'confusion.svg'), confusionChart(run.metrics.shipped.confusion, ['cat', 'dog', 'neither']));
   return dir;
 }
 
@@ -70,17 +72,22 @@ const pct = (v: number | undefined) => (v === undefined ? '-' : `${(v * 100).toF
 export function runsTable(runs: RunRecord[]): string {
   const rows = runs.map((r) => [
     r.id,
-    String(r.params.backbones ?? ''),
+    String(r.params.backbone ?? r.params.backbones ?? ''),
     String(r.params.size ?? ''),
-    r.params.tta ? 'yes' : 'no',
     r.quantization.chosen,
     pct(r.metrics.test.accuracy),
     pct(r.metrics.shipped.accuracy),
+    pct(r.metrics.shipped.petRejected),
+    pct(r.metrics.shipped.nonPetRejected),
+    pct(r.metrics.crossSource?.petRight),
     `${(r.model.bytes / 1e6).toFixed(2)} MB`,
     `${Math.round((r.timings.totalMs ?? 0) / 1000)}s`,
     r.data.fingerprint.slice(0, 10)
   ]);
-  return table(['run', 'backbones', 'size', 'tta', 'quant', 'test acc f32', 'test acc shipped', 'model', 'time', 'data'], rows);
+  return table(
+    ['run', 'backbone', 'size', 'quant', 'pet acc f32', 'pet acc shipped', 'pets rejected', 'non-pets rejected', 'other sources right', 'model', 'time', 'data'],
+    rows
+  );
 }
 
 export function compareRuns(a: RunRecord, b: RunRecord): string {
@@ -88,15 +95,18 @@ export function compareRuns(a: RunRecord, b: RunRecord): string {
   const rows: string[][] = keys
     .filter((k) => JSON.stringify(a.params[k]) !== JSON.stringify(b.params[k]))
     .map((k) => [`param ${k}`, JSON.stringify(a.params[k]), JSON.stringify(b.params[k])]);
-  const metric = (name: string, f: (r: RunRecord) => number) => {
+  const metric = (name: string, f: (r: RunRecord) => number | undefined) => {
     const va = f(a);
     const vb = f(b);
+    if (va === undefined || vb === undefined) return void rows.push([name, String(va ?? '-'), String(vb ?? '-')]);
     rows.push([name, va.toFixed(4), `${vb.toFixed(4)} (${vb - va >= 0 ? '+' : ''}${(vb - va).toFixed(4)})`]);
   };
-  metric('test accuracy (float32)', (r) => r.metrics.test.accuracy);
-  metric('test accuracy (shipped)', (r) => r.metrics.shipped.accuracy);
+  metric('test pet accuracy (float32)', (r) => r.metrics.test.accuracy);
+  metric('test pet accuracy (shipped)', (r) => r.metrics.shipped.accuracy);
+  metric('test pets answered neither/unsure', (r) => r.metrics.shipped.petRejected);
+  metric('test non-pets answered neither/unsure', (r) => r.metrics.shipped.nonPetRejected);
+  metric('other-source cat/dog right verdicts', (r) => r.metrics.crossSource?.petRight);
   metric('test log loss', (r) => r.metrics.shipped.logLoss);
-  metric('test ROC AUC', (r) => r.metrics.shipped.rocAuc);
   metric('test ECE', (r) => r.metrics.shipped.ece);
   metric('unsure threshold', (r) => r.unsure.threshold);
   metric('model MB', (r) => r.model.bytes / 1e6);

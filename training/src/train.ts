@@ -1,302 +1,358 @@
 /**
- * `npm run train`: scan → fingerprint → decode/augment → cached backbone features → head →
- * evaluate → quantize (measured) → export model/ + metadata.json → run record in runs/.
+ * `npm run train`, as named stages a test can call one by one:
+ *   gather (scan + fingerprint) → activations (decode/augment → frozen backbone, cached, in workers)
+ *   → fit (fine-tune the last pointwise conv + softmax head) → calibrate (unsure threshold on val)
+ *   → evaluate (per split, source, class and category) → quantize (measured) → export → record.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { MOBILENET_NORMALIZATION } from '../../web/src/lib/classifier/preprocess.ts';
 import { initBackend, type NodeBackend } from './backend.ts';
+import { chooseThreshold, type ThresholdChoice } from './calibrate.ts';
 import { augmentKey, augmentParams, type AugmentConfig } from './data/augment.ts';
-import { CLASS_NAMES, countBy, fingerprintOf, scanDataset, type ImageItem } from './data/scan.ts';
+import { examplesFingerprint, gatherExamples, type Example, type Gathered, type SourceSpec, type SyntheticCounts } from './data/examples.ts';
+import { countBy, CLASS_NAMES, type Counts } from './data/scan.ts';
 import { buildMetadata, versionFor, writeMetadata } from './metadata.ts';
-import { chooseUnsureThreshold, computeMetrics, worstMistakes, type Metrics } from './metrics.ts';
-import { backboneDir, featureExtractor, loadBackbone, trunk } from './model/backbone.ts';
+import { computeMetrics, type Metrics } from './metrics.ts';
+import { computeActivations, type ActivationJob } from './model/activations.ts';
+import { backboneDir, loadBackbone, splitBackbone, type BackboneSplit } from './model/backbone.ts';
 import { composeModel } from './model/compose.ts';
-import { appendRow, extractFeatures, type FeatureJob } from './model/features.ts';
-import { trainHead, predictDog, type HeadConfig, type Matrix } from './model/head.ts';
-import { loadModel, modelArtifacts, writeModel } from './model/io.ts';
-import { quantizedPredictions } from './model/quantized-eval.ts';
+import { loadCut, type CutSpec } from './model/cut.ts';
+import { modelArtifacts, writeModel, type WrittenFile } from './model/io.ts';
 import { POLICIES, quantizedBytes, type PolicyName, type WeightSpec } from './model/quantize.ts';
+import { createTop, disposeTop, fitTop, predictTop, type EpochRecord, type RowSet, type Top, type TopConfig } from './model/top.ts';
+import { buildReport, formatReport, type Report } from './report.ts';
 import { newRunId, saveRun, type RunRecord } from './tracking.ts';
 
 export interface TrainConfig {
-  data: string;
+  sources: SourceSpec[];
+  synthetic: SyntheticCounts;
   backbonesRoot: string;
-  backbones: string[];
+  backbone: string;
   size: number;
   augment: AugmentConfig;
   augmentCopies: number;
-  tta: boolean;
-  head: HeadConfig;
-  /** quantization policies to try, smallest first wins if within maxQuantDrop of float32 */
+  top: TopConfig;
+  /** the share of validation cat/dog photos the unsure threshold may turn away */
+  maxPetRejected: number;
+  /** quantization policies to try, smallest first; the first within maxQuantDrop of float32 wins */
   quantize: PolicyName[];
   maxQuantDrop: number;
-  /** weight bytes a shipped model may take; bigger quantizations are not tried */
   maxBytes: number;
-  maxUnsure: number;
-  featureBatch: number;
   out: string;
   cacheDir: string;
   runsDir: string;
   seed: number;
+  workers: number;
+  batchSize: number;
   backend?: NodeBackend;
 }
 
+export const defaultWorkers = () => Math.max(1, Math.min(4, availableParallelism()));
 
-interface Variant {
-  key: string;
-  jobs: FeatureJob[];
-  /** index into the scanned items for each job */
-  owners: number[];
+/** Everything the stages pass on: the examples kept and their activations per view. */
+export interface Prepared {
+  gathered: Gathered;
+  examples: Example[];
+  skipped: { rel: string; reason: string; source?: string }[];
+  split: BackboneSplit;
+  cut: CutSpec;
+  /** views[0] = original images (all examples); views[1..] = augmented copies (train examples, else the original) */
+  views: (Float32Array | null)[][];
+  computed: number;
+  predictMs: number;
 }
 
-function toMatrix(rows: Float32Array[], labels: number[], dim: number): Matrix {
-  const x = new Float32Array(rows.length * dim);
-  rows.forEach((r, i) => x.set(r, i * dim));
-  return { x, y: Uint8Array.from(labels), n: rows.length, dim };
-}
+type Timings = Record<string, number>;
 
-export async function train(cfg: TrainConfig): Promise<RunRecord> {
+function timed<T>(timings: Timings, name: string, f: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
-  const timings: Record<string, number> = {};
-  const lap = (name: string, since: number) => (timings[name] = Math.round(performance.now() - since));
-  const backend = await initBackend({ prefer: cfg.backend });
-  const runId = newRunId();
-  const norm = MOBILENET_NORMALIZATION;
+  return f().finally(() => (timings[name] = Math.round(performance.now() - t0)));
+}
 
-  // 1. Scan.
-  let t = performance.now();
-  const scan = scanDataset(cfg.data, { seed: cfg.seed });
-  lap('scanMs', t);
-  console.log(`data: ${scan.root} (${scan.layout}), ${scan.items.length} images, ${scan.skipped.length} skipped`);
+/** Stage 1: scan every source, add the synthetic images. Fails before any work on a missing class. */
+export function gather(cfg: Pick<TrainConfig, 'sources' | 'synthetic' | 'seed'>): Gathered {
+  const g = gatherExamples(cfg.sources, { seed: cfg.seed, synthetic: cfg.synthetic });
+  for (const s of g.sources) console.log(`data: ${s.name} (${s.role}, ${s.layout}) train ${JSON.stringify(s.counts.train)} val ${JSON.stringify(s.counts.val)} test ${JSON.stringify(s.counts.test)}`);
+  return g;
+}
 
-  // 2-4. Features per backbone and variant (original, augmented copies of train, mirrored val/test).
-  const items = scan.items;
-  const variants: Variant[] = [{ key: 'orig', jobs: items.map((i) => ({ path: i.path, sha256: i.sha256 })), owners: items.map((_, k) => k) }];
-  const trainIdx = items.map((it, k) => (it.split === 'train' ? k : -1)).filter((k) => k >= 0);
+/** Stage 2: frozen-backbone activations of every example (and augmented copies of train), cached. */
+export async function activations(cfg: TrainConfig, gathered: Gathered): Promise<Prepared> {
+  const backbone = await loadBackbone(backboneDir(cfg.backbone, cfg.backbonesRoot), cfg.size);
+  const split = splitBackbone(backbone);
+  backbone.dispose();
+  const cut: CutSpec = { modelDir: backboneDir(cfg.backbone, cfg.backbonesRoot), cut: split.cut, size: cfg.size, norm: MOBILENET_NORMALIZATION };
+  const root = resolve(cfg.cacheDir, `${cfg.backbone}-${split.cut}-${cfg.size}`);
+  const examples = gathered.examples;
+  const job = (e: Example, view: ActivationJob['view']): ActivationJob => ({ id: e.id, src: { path: e.path, synthetic: e.synthetic }, view });
+  const viewSpecs: { key: string; jobs: ActivationJob[]; owners: number[] }[] = [
+    { key: 'orig', jobs: examples.map((e) => job(e, {})), owners: examples.map((_, i) => i) }
+  ];
+  const trainIdx = examples.map((e, i) => (e.split === 'train' ? i : -1)).filter((i) => i >= 0);
   for (let c = 1; c <= cfg.augmentCopies; c++) {
-    variants.push({
+    viewSpecs.push({
       key: augmentKey(cfg.augment, cfg.seed, c),
-      jobs: trainIdx.map((k) => ({ path: items[k]!.path, sha256: items[k]!.sha256, aug: augmentParams(cfg.augment, cfg.seed, items[k]!.sha256, c) })),
+      jobs: trainIdx.map((i) => job(examples[i]!, { aug: augmentParams(cfg.augment, cfg.seed, examples[i]!.id, c) })),
       owners: trainIdx
     });
   }
-  const evalIdx = items.map((it, k) => (it.split !== 'train' ? k : -1)).filter((k) => k >= 0);
-  if (cfg.tta) {
-    variants.push({ key: 'mirror', jobs: evalIdx.map((k) => ({ path: items[k]!.path, sha256: items[k]!.sha256, mirror: true })), owners: evalIdx });
-  }
-  t = performance.now();
-  const trunks: tf.LayersModel[] = [];
-  // features[variant][job] = concatenation over backbones
-  const perVariant: (Float32Array | null)[][] = variants.map((v) => new Array(v.jobs.length).fill(null));
+  const views: (Float32Array | null)[][] = [];
   const failed = new Map<number, string>();
-  let dim = 0;
-  let extractPredictMs = 0;
-  let extracted = 0;
-  for (const name of cfg.backbones) {
-    const tr = trunk(await loadBackbone(backboneDir(name, cfg.backbonesRoot), cfg.size), name.replace(/[^A-Za-z0-9_]/g, '_'));
-    trunks.push(tr);
-    const extractor = featureExtractor(tr);
-    for (const [vi, v] of variants.entries()) {
-      const res = await extractFeatures(v.jobs, {
-        extractor,
-        size: cfg.size,
-        norm,
-        cacheDir: resolve(cfg.cacheDir, `${name}-${cfg.size}`, v.key),
-        batchSize: cfg.featureBatch,
-        label: `${name}@${cfg.size} ${v.key}`
-      });
-      extractPredictMs += res.predictMs;
-      extracted += res.computed;
-      for (const f of res.failures) if (!failed.has(v.owners[f.index]!)) failed.set(v.owners[f.index]!, f.reason);
-      res.rows.forEach((r, j) => {
-        if (r) perVariant[vi]![j] = appendRow(perVariant[vi]![j], r);
-      });
-      if (vi === 0) dim += res.dim;
-    }
+  let computed = 0;
+  let predictMs = 0;
+  for (const [vi, v] of viewSpecs.entries()) {
+    const res = await computeActivations(v.jobs, {
+      spec: cut,
+      cacheDir: join(root, v.key),
+      workers: cfg.workers,
+      batchSize: cfg.batchSize,
+      label: `${cfg.backbone}@${cfg.size} ${vi === 0 ? 'images' : `augmented copy ${vi}`}`,
+      backend: cfg.backend
+    });
+    computed += res.computed;
+    predictMs += res.predictMs;
+    const rows: (Float32Array | null)[] = new Array(examples.length).fill(null);
+    v.owners.forEach((owner, j) => (rows[owner] = res.rows[j] ?? null));
+    for (const f of res.failures) if (!failed.has(v.owners[f.index]!)) failed.set(v.owners[f.index]!, f.reason);
+    views.push(rows);
   }
-  lap('featuresMs', t);
-  timings.featureImagesComputed = extracted;
-  timings.featurePredictMsPerImage = extracted > 0 ? Math.round((extractPredictMs / extracted) * 10) / 10 : 0;
-
   // Files that could not be decoded are skipped and reported, and are not part of the data.
-  const skipped = [...scan.skipped, ...[...failed].map(([k, reason]) => ({ rel: items[k]!.rel, reason: `decode failed: ${reason}` }))];
-  const usable = items.map((_, k) => !failed.has(k));
-  const kept = items.filter((_, k) => usable[k]);
-  const fingerprint = fingerprintOf(kept);
-  const counts = countBy(kept);
-  for (const l of CLASS_NAMES) if (counts.train[l] === 0) throw new Error(`no usable ${l} images in the train split`);
-  console.log(`dataset fingerprint ${fingerprint.slice(0, 16)}…  train ${JSON.stringify(counts.train)} val ${JSON.stringify(counts.val)} test ${JSON.stringify(counts.test)}`);
-
-  // 5. Matrices: train = originals + augmented copies; val/test = originals (averaged with mirror if TTA).
-  const rowsFor = (split: ImageItem['split']) => {
-    const rows: Float32Array[] = [];
-    const labels: number[] = [];
-    const owners: number[] = [];
-    variants.forEach((v, vi) => {
-      if (split !== 'train' && vi !== 0) return;
-      v.owners.forEach((k, j) => {
-        const r = perVariant[vi]![j];
-        if (items[k]!.split !== split || !usable[k] || !r) return;
-        let row = r;
-        if (split !== 'train' && cfg.tta) {
-          const fv = variants.findIndex((x) => x.key === 'mirror');
-          const fj = variants[fv]!.owners.indexOf(k);
-          const m = perVariant[fv]![fj];
-          if (m) row = row.map((x, d) => (x + m[d]!) / 2);
-        }
-        rows.push(row);
-        labels.push(items[k]!.label);
-        owners.push(k);
-      });
-    });
-    return { m: toMatrix(rows, labels, dim), owners };
+  const keep = examples.map((_, i) => !failed.has(i));
+  const skipped = [
+    ...gathered.skipped,
+    ...[...failed].map(([i, reason]) => ({ rel: examples[i]!.rel, source: examples[i]!.source, reason: `decode failed: ${reason}` }))
+  ];
+  return {
+    gathered,
+    examples: examples.filter((_, i) => keep[i]),
+    skipped,
+    split,
+    cut,
+    views: views.map((rows) => rows.filter((_, i) => keep[i])),
+    computed,
+    predictMs
   };
-  const trainM = rowsFor('train');
-  const valM = rowsFor('val');
-  const testM = rowsFor('test');
-  if (valM.m.n === 0 || testM.m.n === 0) throw new Error('validation or test split is empty');
+}
 
-  t = performance.now();
-  const { head, history, bestEpoch } = await trainHead(trainM.m, valM.m, cfg.head);
-  lap('headMs', t);
-
-  // 6. Evaluate the float32 model on validation (threshold) and test.
-  const valP = predictDog(head, valM.m);
-  const testP = predictDog(head, testM.m);
-  const valMetrics = computeMetrics(valP, Array.from(valM.m.y));
-  const testMetrics = computeMetrics(testP, Array.from(testM.m.y));
-  const unsure = chooseUnsureThreshold(valP, Array.from(valM.m.y), cfg.maxUnsure);
-  console.log(`float32 test accuracy ${(testMetrics.accuracy * 100).toFixed(2)}% (val ${(valMetrics.accuracy * 100).toFixed(2)}%), unsure below ${unsure.threshold.toFixed(3)}`);
-
-  // 8. Compose the single exported model, then measure each quantization policy on the test split.
-  t = performance.now();
-  const full = composeModel(trunks, head, cfg.size, cfg.tta);
-  const artifacts = await modelArtifacts(full);
-  const specs = artifacts.weightSpecs as WeightSpec[];
-  const sized = [...cfg.quantize].sort((a, b) => quantizedBytes(specs, POLICIES[a]) - quantizedBytes(specs, POLICIES[b]));
-  const candidates = sized.filter((p) => quantizedBytes(specs, POLICIES[p]) <= cfg.maxBytes);
-  for (const p of sized.filter((x) => !candidates.includes(x))) console.log(`  ${p}: ${(quantizedBytes(specs, POLICIES[p]) / 1e6).toFixed(2)} MB, over --max-bytes, not tried`);
-  if (candidates.length === 0) throw new Error(`every --quantize policy is over --max-bytes ${cfg.maxBytes}`);
-  const testItems = testM.owners.map((k) => items[k]!);
-  const testLabels = Array.from(testM.m.y);
-  const testViews = [{ key: 'orig', jobs: testItems.map((i) => ({ path: i.path, sha256: i.sha256 })) }];
-  if (cfg.tta) testViews.push({ key: 'mirror', jobs: testItems.map((i) => ({ path: i.path, sha256: i.sha256, mirror: true })) });
-  const tried: RunRecord['quantization']['candidates'] = [];
-  type Choice = { policy: PolicyName; metrics: Metrics; pDog: number[] };
-  let chosen: Choice | null = null;
-  let mostAccurate: Choice | null = null as Choice | null;
-  for (const policy of candidates) {
-    const bytes = quantizedBytes(specs, POLICIES[policy]);
-    if (policy === 'float32') {
-      // The float32 model is exactly the backbone(s) + head that produced testP.
-      tried.push({ policy, bytes, accuracy: testMetrics.accuracy });
-      chosen = { policy, metrics: testMetrics, pDog: testP };
-      break;
+/** Row sets over a subset of examples; training rows cycle through the views an example has. */
+export function rowSet(p: Prepared, idx: readonly number[], withViews = false): RowSet {
+  return {
+    n: idx.length,
+    labels: Uint8Array.from(idx.map((i) => p.examples[i]!.label)),
+    row: (k, epoch) => {
+      if (withViews && epoch > 0) {
+        const r = p.views[epoch % p.views.length]![idx[k]!];
+        if (r) return r;
+      }
+      return p.views[0]![idx[k]!]!;
     }
+  };
+}
+
+export const indicesWhere = (p: Prepared, f: (e: Example) => boolean) => p.examples.map((e, i) => (f(e) ? i : -1)).filter((i) => i >= 0);
+
+/** Stage 3: fine-tune the last pointwise conv and train the head; early stopping on validation. */
+export async function fit(p: Prepared, cfg: TopConfig): Promise<{ top: Top; history: EpochRecord[]; bestEpoch: number }> {
+  const top = createTop(p.split, CLASS_NAMES.length, cfg.seed);
+  const train = rowSet(p, indicesWhere(p, (e) => e.split === 'train'), true);
+  const val = rowSet(p, indicesWhere(p, (e) => e.split === 'val' && !e.reportOnly));
+  const { history, bestEpoch } = await fitTop(top, train, val, cfg, p.views.length);
+  return { top, history, bestEpoch };
+}
+
+/** Stage 5: the figures of one split, plus the report-only cat/dog photos from other sources. */
+export function evaluateSplit(p: Prepared, probs: readonly (readonly number[])[], threshold: number, split: 'val' | 'test'): Report {
+  const idx = indicesWhere(p, (e) => e.reportOnly || e.split === split);
+  return buildReport(idx.map((i) => p.examples[i]!), idx.map((i) => probs[i]!), threshold);
+}
+
+export interface QuantizeResult {
+  policy: PolicyName;
+  files: WrittenFile[];
+  bytes: number;
+  /** test-split figures of the written model, measured by running it */
+  metrics: Metrics;
+  candidates: { policy: string; bytes: number; accuracy: number; nonPetRejected: number }[];
+}
+
+/**
+ * Stage 6+7: compose the exported model, then for each policy (smallest first) write it, run it on
+ * the test split, and keep the first whose pet accuracy and non-pet rejection are within
+ * maxQuantDrop of float32. Runs the real quantized files, so the figures are the app's.
+ */
+export async function quantizeAndExport(
+  cfg: TrainConfig,
+  p: Prepared,
+  top: Top,
+  float32Test: Metrics,
+  threshold: number
+): Promise<QuantizeResult> {
+  const frozen = await loadCut(p.cut);
+  const model = composeModel(frozen, top, cfg.size);
+  const artifacts = await modelArtifacts(model);
+  model.dispose(); // and the frozen part nested in it
+  const specs = artifacts.weightSpecs as WeightSpec[];
+  const bytes = (q: PolicyName) => quantizedBytes(specs, POLICIES[q]);
+  const sized = [...cfg.quantize].sort((a, b) => bytes(a) - bytes(b));
+  const candidates = sized.filter((q) => bytes(q) <= cfg.maxBytes);
+  for (const q of sized.filter((x) => !candidates.includes(x))) console.log(`  ${q}: ${(bytes(q) / 1e6).toFixed(2)} MB, over --max-bytes, not tried`);
+  if (candidates.length === 0) throw new Error(`every --quantize policy is over --max-bytes ${cfg.maxBytes}`);
+  const testIdx = indicesWhere(p, (e) => e.split === 'test' && !e.reportOnly);
+  const labels = testIdx.map((i) => p.examples[i]!.label);
+  const tried: QuantizeResult['candidates'] = [];
+  let chosen: { policy: PolicyName; metrics: Metrics } | null = null;
+  let best: { policy: PolicyName; metrics: Metrics } | null = null;
+  for (const policy of candidates) {
     const dir = mkdtempSync(join(tmpdir(), 'pawlens-q-'));
-    writeModel(dir, artifacts, POLICIES[policy]);
-    const qModel = await loadModel(dir);
-    const pDog = await quantizedPredictions(qModel, trunks.map((tr) => tr.name), testViews, {
-      size: cfg.size,
-      norm,
-      cacheRoot: cfg.cacheDir,
-      batchSize: cfg.featureBatch,
-      label: `test ${policy}`
-    });
-    qModel.dispose();
-    rmSync(dir, { recursive: true, force: true });
-    const p = pDog;
-    const m = computeMetrics(p, testLabels);
-    tried.push({ policy, bytes, accuracy: m.accuracy });
-    console.log(`  ${policy}: ${(bytes / 1e6).toFixed(2)} MB, test accuracy ${(m.accuracy * 100).toFixed(2)}%`);
-    if (!mostAccurate || m.accuracy > mostAccurate.metrics.accuracy) mostAccurate = { policy, metrics: m, pDog: p };
-    if (testMetrics.accuracy - m.accuracy <= cfg.maxQuantDrop) {
-      chosen = { policy, metrics: m, pDog: p };
-      break;
+    try {
+      const files = writeModel(dir, artifacts, POLICIES[policy]);
+      const hash = files.find((f) => f.path.endsWith('.bin'))!.sha256.slice(0, 16);
+      const res = await computeActivations(
+        testIdx.map((i) => ({ id: p.examples[i]!.id, src: { path: p.examples[i]!.path, synthetic: p.examples[i]!.synthetic }, view: {} })),
+        {
+          spec: { modelDir: dir, exported: true, size: cfg.size, norm: p.cut.norm },
+          cacheDir: resolve(cfg.cacheDir, 'exported', `${policy}-${hash}`),
+          workers: cfg.workers,
+          batchSize: cfg.batchSize,
+          label: `test split, ${policy} model`,
+          backend: cfg.backend
+        }
+      );
+      const probs = res.rows.map((r) => Array.from(r ?? [1, 0, 0]));
+      const m = computeMetrics(probs, labels, threshold);
+      tried.push({ policy, bytes: bytes(policy), accuracy: m.accuracy, nonPetRejected: m.nonPetRejected });
+      console.log(`  ${policy}: ${(bytes(policy) / 1e6).toFixed(2)} MB, test pet accuracy ${(m.accuracy * 100).toFixed(2)}%, non-pet rejected ${(m.nonPetRejected * 100).toFixed(2)}%`);
+      if (!best || m.accuracy > best.metrics.accuracy) best = { policy, metrics: m };
+      if (float32Test.accuracy - m.accuracy <= cfg.maxQuantDrop && float32Test.nonPetRejected - m.nonPetRejected <= cfg.maxQuantDrop) {
+        chosen = { policy, metrics: m };
+        break;
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }
   if (!chosen) {
-    console.warn(`WARNING: no quantization within ${cfg.maxQuantDrop * 100} points of float32 fits --max-bytes; shipping the most accurate one tried`);
-    chosen = mostAccurate!;
+    console.warn(`WARNING: no quantization within ${cfg.maxQuantDrop * 100} points of float32 fits --max-bytes; writing the most accurate one tried`);
+    chosen = best!;
   }
-  lap('quantizeMs', t);
-
-  // Export.
   const files = writeModel(resolve(cfg.out), artifacts, POLICIES[chosen.policy]);
-  const modelBytes = files.reduce((a, f) => a + f.bytes, 0);
+  return { policy: chosen.policy, files, bytes: files.reduce((a, f) => a + f.bytes, 0), metrics: chosen.metrics, candidates: tried };
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+
+export async function train(cfg: TrainConfig): Promise<RunRecord> {
+  const t0 = performance.now();
+  const timings: Timings = {};
+  const backend = await initBackend({ prefer: cfg.backend });
+  const runId = newRunId();
+
+  const gathered = gather(cfg);
+  const p = await timed(timings, 'activationsMs', () => activations(cfg, gathered));
+  timings.imagesComputed = p.computed;
+  timings.backboneMsPerImage = p.computed ? Math.round((p.predictMs / p.computed) * 10) / 10 : 0;
+  const fingerprint = examplesFingerprint(p.examples);
+  const counts: Counts = countBy(p.examples);
+  console.log(`dataset fingerprint ${fingerprint.slice(0, 16)}…  train ${JSON.stringify(counts.train)} val ${JSON.stringify(counts.val)} test ${JSON.stringify(counts.test)}`);
+
+  const { top, history, bestEpoch } = await timed(timings, 'fitMs', () => fit(p, cfg.top));
+  const all = rowSet(p, p.examples.map((_, i) => i));
+  const probs = predictTop(top, all);
+
+  const valIdx = indicesWhere(p, (e) => e.split === 'val' && !e.reportOnly);
+  const unsure: ThresholdChoice = chooseThreshold(
+    valIdx.map((i) => probs[i]!),
+    valIdx.map((i) => p.examples[i]!.label),
+    cfg.maxPetRejected
+  );
+  const val = evaluateSplit(p, probs, unsure.threshold, 'val');
+  const test = evaluateSplit(p, probs, unsure.threshold, 'test');
+  console.log(`\nfloat32, unsure below ${unsure.threshold}:\n${formatReport(test, 'test split')}\n`);
+
+  const q = await timed(timings, 'quantizeMs', () => quantizeAndExport(cfg, p, top, test.main, unsure.threshold));
   const created = new Date();
   const version = versionFor(created, runId);
-  const answered = chosen.pDog.map((p) => Math.max(p, 1 - p) >= unsure.threshold);
-  const nAnswered = answered.filter(Boolean).length;
-  const okAnswered = chosen.pDog.filter((p, i) => answered[i] && (p >= 0.5 ? 1 : 0) === testLabels[i]).length;
-  const unsureRecord = {
-    ...unsure,
-    testUnsureFraction: 1 - nAnswered / chosen.pDog.length,
-    testAccuracyAnswered: nAnswered ? okAnswered / nAnswered : 0
-  };
+  const shipped = q.metrics;
   const meta = buildMetadata({
     version,
     created,
     size: cfg.size,
-    normalization: norm,
-    unsureThreshold: Math.min(1, Math.max(0.5, unsure.threshold)),
-    metrics: { ...chosen.metrics, split: 'test', float32Accuracy: testMetrics.accuracy },
+    normalization: p.cut.norm,
+    unsureThreshold: unsure.threshold,
+    metrics: {
+      accuracy: shipped.accuracy,
+      precision: Object.fromEntries(CLASS_NAMES.map((l) => [l, shipped.perClass[l].precision])),
+      recall: Object.fromEntries(CLASS_NAMES.map((l) => [l, shipped.perClass[l].recall])),
+      f1: Object.fromEntries(CLASS_NAMES.map((l) => [l, shipped.perClass[l].f1])),
+      logLoss: shipped.logLoss,
+      ece: shipped.ece,
+      confusion: shipped.confusion,
+      n: shipped.n,
+      nonPetRejected: shipped.nonPetRejected,
+      petRejected: shipped.petRejected,
+      split: 'test',
+      float32Accuracy: test.main.accuracy,
+      crossSourceRight: test.crossSource?.petRight
+    },
     datasetFingerprint: fingerprint,
     backend,
     runId,
-    files,
+    files: q.files,
     extra: {
-      architecture: { backbones: cfg.backbones, tta: cfg.tta, head: 'dropout + dense softmax', output: 'softmax [cat, dog]' },
-      quantization: { policy: chosen.policy, candidates: tried },
-      unsure: unsureRecord,
-      // Per-epoch curves for the app's model card.
+      architecture: {
+        backbone: cfg.backbone,
+        frozenUpTo: p.split.cut,
+        fineTuned: cfg.top.fineTune ? 'last pointwise conv + head' : 'head only',
+        head: 'relu6 → global average pooling → dense softmax',
+        output: `softmax [${CLASS_NAMES.join(', ')}]`
+      },
+      quantization: { policy: q.policy, candidates: q.candidates },
+      unsure,
       history
     }
   });
   writeMetadata(resolve(cfg.out), meta);
 
-  const worst = worstMistakes(chosen.pDog, testLabels, 10).map((i) => ({
-    rel: testItems[i]!.rel,
-    actual: CLASS_NAMES[testItems[i]!.label],
-    pDog: Math.round(chosen.pDog[i]! * 1e4) / 1e4
-  }));
   timings.totalMs = Math.round(performance.now() - t0);
   const run: RunRecord = {
     id: runId,
     created: created.toISOString(),
     status: 'finished',
     params: {
-      backbones: cfg.backbones.join('+'),
+      backbone: cfg.backbone,
       size: cfg.size,
-      tta: cfg.tta,
+      sources: cfg.sources,
+      synthetic: cfg.synthetic,
       augmentCopies: cfg.augmentCopies,
       augment: cfg.augment,
-      head: cfg.head,
+      top: cfg.top,
+      maxPetRejected: cfg.maxPetRejected,
       quantize: cfg.quantize,
       seed: cfg.seed
     },
     backend,
-    data: { root: scan.root, layout: scan.layout, fingerprint, counts, skipped },
+    data: { fingerprint, counts, sources: gathered.sources, skipped: p.skipped },
     history,
     bestEpoch,
-    metrics: { val: valMetrics, test: testMetrics, shipped: chosen.metrics },
-    unsure: unsureRecord,
-    quantization: { chosen: chosen.policy, candidates: tried },
-    worstMistakes: worst,
-    model: { out: resolve(cfg.out), bytes: modelBytes, version },
+    metrics: { val: val.main, test: test.main, crossSource: test.crossSource, shipped, groups: { val: val.groups, test: test.groups } },
+    unsure,
+    quantization: { chosen: q.policy, candidates: q.candidates },
+    worstMistakes: test.worst,
+    model: { out: resolve(cfg.out), bytes: q.bytes, version },
     timings
   };
   const runDir = saveRun(cfg.runsDir, run);
-  full.dispose();
-  head.dispose();
+  disposeTop(top);
+  tf.disposeVariables();
+  console.log(`\nmodel ${version} → ${resolve(cfg.out)} (${(q.bytes / 1e6).toFixed(2)} MB, ${q.policy})`);
   console.log(
-    `\nmodel ${version} → ${resolve(cfg.out)} (${(modelBytes / 1e6).toFixed(2)} MB, ${chosen.policy}); test accuracy ${(chosen.metrics.accuracy * 100).toFixed(2)}% (float32 ${(testMetrics.accuracy * 100).toFixed(2)}%)`
+    `test: pet accuracy ${pct(shipped.accuracy)} (float32 ${pct(test.main.accuracy)}), pets answered neither/unsure ${pct(shipped.petRejected)}, non-pets answered neither/unsure ${pct(shipped.nonPetRejected)}`
   );
-  if (skipped.length > 0) console.log(`skipped ${skipped.length} file(s): ${skipped.map((s) => `${s.rel} (${s.reason})`).join('; ')}`);
-  if (worst.length > 0) console.log(`worst mistakes: ${worst.slice(0, 5).map((w) => `${w.rel} p(dog)=${w.pDog}`).join(', ')}`);
+  if (test.crossSource) console.log(`cat/dog photos from other sources: ${pct(test.crossSource.petRight)} right verdicts (float32)`);
+  if (p.skipped.length > 0) console.log(`skipped ${p.skipped.length} file(s): ${p.skipped.map((s) => `${s.rel} (${s.reason})`).join('; ')}`);
   console.log(`run record: ${runDir}  total ${(timings.totalMs / 1000).toFixed(1)} s`);
   return run;
 }

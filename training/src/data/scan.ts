@@ -1,29 +1,37 @@
 /**
- * Finds labelled images under a data folder. Accepted layouts:
- *   DIR/{train,val,test}/{cat,dog}/*   given splits (a missing val or test is carved from train)
- *   DIR/{cat,dog}/*                    class folders, seeded stratified split
- *   DIR/cat.123.jpg, DIR/dog.45.jpg    Kaggle's flat naming (also inside split folders)
+ * Finds labelled images under a data folder. Labels are cat, dog and neither (no cat or dog).
+ * Accepted layouts:
+ *   DIR/{train,val,test}/{cat,dog,neither}/*   given splits (a missing val or test is carved from train)
+ *   DIR/{cat,dog,neither}/*                    class folders, seeded stratified split
+ *   DIR/cat.123.jpg, DIR/neither.7.jpg         Kaggle's flat naming (also inside split folders)
+ * Subfolders of a class folder are categories (e.g. neither/food/), reported separately.
+ * A `neither` source (`allNeither`) has no class folders: every image is "neither", and its
+ * folders (inside split folders or not) are categories, e.g. not-pets/train/food/*.jpg.
  * Every file is hashed. Zero-byte and non-image files are skipped and reported, never fatal; files
  * that fail to decode are caught later, at decode time, the same way.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { LABELS } from '../../../edge/src/contract.ts';
 import { datasetFingerprint, sha256Hex } from './fingerprint.ts';
 import { stratifiedSplit, type Split } from './split.ts';
 
-export const CLASS_NAMES = ['cat', 'dog'] as const;
+export const CLASS_NAMES = LABELS;
+export type LabelIndex = 0 | 1 | 2;
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
-const SPLITS: Split[] = ['train', 'val', 'test'];
+export const SPLITS: Split[] = ['train', 'val', 'test'];
 
 export interface ImageItem {
   path: string;
   /** path relative to the data root, for reports */
   rel: string;
-  /** 0 = cat, 1 = dog */
-  label: 0 | 1;
+  /** 0 = cat, 1 = dog, 2 = neither */
+  label: LabelIndex;
   split: Split;
   sha256: string;
   bytes: number;
+  /** the folder's name under its class folder or neither source ('' when none), for per-category figures */
+  category: string;
 }
 
 export interface Skipped {
@@ -42,10 +50,27 @@ export interface ScanOptions {
   seed?: number;
   valFraction?: number;
   testFraction?: number;
+  /** every image is "neither"; folders are categories */
+  allNeither?: boolean;
+  /** labels that must have at least one image (default cat and dog; none for a neither source) */
+  require?: readonly LabelIndex[];
 }
 
+const SHARED_DATASETS = resolve(import.meta.dirname, '../../../../shared/datasets');
+
+/** Default cat/dog data: `--data`, else $PAWLENS_DATA, else ../shared/datasets/catsdogs. */
 export function dataRoot(flag?: string): string {
-  return resolve(flag ?? process.env.PAWLENS_DATA ?? resolve(import.meta.dirname, '../../../../shared/datasets/catsdogs'));
+  return resolve(flag ?? process.env.PAWLENS_DATA ?? join(SHARED_DATASETS, 'catsdogs'));
+}
+
+/** Default source of "neither" photos: $PAWLENS_NEITHER, else ../shared/datasets/not-pets. */
+export function neitherRoot(): string {
+  return resolve(process.env.PAWLENS_NEITHER ?? join(SHARED_DATASETS, 'not-pets'));
+}
+
+/** Default cat/dog photos from other sources: $PAWLENS_EXTRA, else ../shared/datasets/pets-extra. */
+export function extraRoot(): string {
+  return resolve(process.env.PAWLENS_EXTRA ?? join(SHARED_DATASETS, 'pets-extra'));
 }
 
 /** Magic bytes of JPEG, PNG and WebP. */
@@ -57,30 +82,53 @@ export function looksLikeImage(b: Uint8Array): boolean {
 
 interface Candidate {
   path: string;
-  label: 0 | 1;
+  label: LabelIndex;
+  category: string;
 }
 
-const labelIndex = (name: string): 0 | 1 | null => (name === 'cat' ? 0 : name === 'dog' ? 1 : null);
+const labelIndex = (name: string): LabelIndex | null => {
+  const i = (CLASS_NAMES as readonly string[]).indexOf(name.toLowerCase());
+  return i < 0 ? null : (i as LabelIndex);
+};
 
-/** Class folders and Kaggle-named files directly inside `dir`. */
-function candidates(dir: string, skipped: Skipped[], root: string): Candidate[] {
+const visible = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => !n.startsWith('.'))
+    .sort();
+
+/** Every file under `dir` (recursively), with the first subfolder's name as its category. */
+function filesUnder(dir: string, category: string, out: { path: string; category: string }[]): void {
+  for (const name of visible(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) filesUnder(full, category || name, out);
+    else out.push({ path: full, category });
+  }
+}
+
+/** Class folders and Kaggle-named files directly inside `dir` (or, for a neither source, everything). */
+function candidates(dir: string, skipped: Skipped[], root: string, allNeither: boolean): Candidate[] {
   const out: Candidate[] = [];
-  const visit = (file: string, label: 0 | 1) => {
-    if (IMAGE_EXT.test(file)) out.push({ path: file, label });
+  const visit = (file: string, label: LabelIndex, category: string) => {
+    if (IMAGE_EXT.test(file)) out.push({ path: file, label, category });
     else skipped.push({ rel: relative(root, file), reason: 'not an image file type' });
   };
-  for (const name of readdirSync(dir).sort()) {
-    if (name.startsWith('.')) continue;
+  if (allNeither) {
+    const files: { path: string; category: string }[] = [];
+    filesUnder(dir, '', files);
+    for (const f of files) visit(f.path, 2, f.category);
+    return out;
+  }
+  for (const name of visible(dir)) {
     const full = join(dir, name);
     const st = statSync(full);
-    const folderLabel = labelIndex(name.toLowerCase());
+    const folderLabel = labelIndex(name);
     if (st.isDirectory() && folderLabel !== null) {
-      for (const f of readdirSync(full).sort()) {
-        if (!f.startsWith('.') && statSync(join(full, f)).isFile()) visit(join(full, f), folderLabel);
-      }
+      const files: { path: string; category: string }[] = [];
+      filesUnder(full, '', files);
+      for (const f of files) visit(f.path, folderLabel, f.category);
     } else if (st.isFile()) {
-      const prefix = labelIndex(name.split('.')[0]!.toLowerCase());
-      if (prefix !== null) visit(full, prefix);
+      const prefix = labelIndex(name.split('.')[0]!);
+      if (prefix !== null) visit(full, prefix, '');
     }
   }
   return out;
@@ -92,6 +140,7 @@ export function scanDataset(rootArg: string, opts: ScanOptions = {}): ScanResult
   const seed = opts.seed ?? 42;
   const valFraction = opts.valFraction ?? 0.1;
   const testFraction = opts.testFraction ?? 0.1;
+  const allNeither = opts.allNeither ?? false;
   const skipped: Skipped[] = [];
 
   const splitDirs = SPLITS.filter((s) => existsSync(join(root, s)) && statSync(join(root, s)).isDirectory());
@@ -99,10 +148,10 @@ export function scanDataset(rootArg: string, opts: ScanOptions = {}): ScanResult
   let layout: ScanResult['layout'];
   if (splitDirs.includes('train')) {
     layout = 'splits';
-    for (const s of splitDirs) given.set(s, candidates(join(root, s), skipped, root));
+    for (const s of splitDirs) given.set(s, candidates(join(root, s), skipped, root, allNeither));
   } else {
-    const all = candidates(root, skipped, root);
-    layout = existsSync(join(root, 'cat')) || existsSync(join(root, 'dog')) ? 'class-folders' : 'flat';
+    const all = candidates(root, skipped, root, allNeither);
+    layout = allNeither || CLASS_NAMES.some((l) => existsSync(join(root, l))) ? 'class-folders' : 'flat';
     given.set('train', all);
   }
 
@@ -115,22 +164,26 @@ export function scanDataset(rootArg: string, opts: ScanOptions = {}): ScanResult
       const bytes = readFileSync(c.path);
       if (bytes.byteLength === 0) skipped.push({ rel, reason: 'empty file' });
       else if (!looksLikeImage(bytes)) skipped.push({ rel, reason: 'not a JPEG, PNG or WebP image' });
-      else ok.push({ path: c.path, rel, label: c.label, sha256: sha256Hex(bytes), bytes: bytes.byteLength });
+      else ok.push({ path: c.path, rel, label: c.label, category: c.category, sha256: sha256Hex(bytes), bytes: bytes.byteLength });
     }
     hashed.set(split, ok);
   }
 
-  const train = hashed.get('train') ?? [];
-  for (const l of [0, 1] as const) {
-    const total = [...hashed.values()].flat().filter((x) => x.label === l).length;
-    if (total === 0) throw new Error(`no usable ${CLASS_NAMES[l]} images under ${root} (expected ${CLASS_NAMES[l]}/ folders or ${CLASS_NAMES[l]}.N.jpg files)`);
+  const all = [...hashed.values()].flat();
+  for (const l of opts.require ?? (allNeither ? [] : ([0, 1] as const))) {
+    if (!all.some((x) => x.label === l)) {
+      const name = CLASS_NAMES[l];
+      throw new Error(`no usable ${name} images under ${root} (expected ${name}/ folders or ${name}.N.jpg files)`);
+    }
   }
+  if (all.length === 0) throw new Error(`no usable images under ${root}`);
 
+  const train = hashed.get('train') ?? [];
   const items: ImageItem[] = [];
   const missing = { val: !hashed.has('val'), test: !hashed.has('test') };
   const carve = stratifiedSplit(
     train,
-    (x) => String(x.label),
+    (x) => `${x.label}/${x.category}`,
     (x) => x.sha256,
     { val: missing.val ? valFraction : 0, test: missing.test ? testFraction : 0 },
     seed
@@ -140,12 +193,15 @@ export function scanDataset(rootArg: string, opts: ScanOptions = {}): ScanResult
   return { root, layout, items, skipped };
 }
 
-export function fingerprintOf(items: readonly ImageItem[]): string {
+export function fingerprintOf(items: readonly Pick<ImageItem, 'sha256' | 'label' | 'split'>[]): string {
   return datasetFingerprint(items.map((i) => ({ sha256: i.sha256, label: CLASS_NAMES[i.label], split: i.split })));
 }
 
-export function countBy(items: readonly ImageItem[]): Record<Split, { cat: number; dog: number }> {
-  const out = { train: { cat: 0, dog: 0 }, val: { cat: 0, dog: 0 }, test: { cat: 0, dog: 0 } };
+export type Counts = Record<Split, Record<(typeof CLASS_NAMES)[number], number>>;
+
+export function countBy(items: readonly Pick<ImageItem, 'label' | 'split'>[]): Counts {
+  const zero = () => ({ cat: 0, dog: 0, neither: 0 });
+  const out: Counts = { train: zero(), val: zero(), test: zero() };
   for (const i of items) out[i.split][CLASS_NAMES[i.label]]++;
   return out;
 }

@@ -1,4 +1,4 @@
-/** Running a full exported model (image in, [cat, dog] probabilities out) over photo files. */
+/** Running a full exported model (image in, label probabilities out) over photo files. */
 import * as tf from '@tensorflow/tfjs';
 import type { Normalization } from '../../../web/src/lib/classifier/preprocess.ts';
 import { decodeRgb, normalize } from '../data/decode.ts';
@@ -29,7 +29,7 @@ export async function decodeAll(paths: readonly string[], size: number, label = 
   return { pixels, failures: failures.sort((a, b) => a.index - b.index) };
 }
 
-/** P(dog) per decoded image (null where decoding failed) and the time spent in predict. */
+/** Probabilities per decoded image (null where decoding failed) and the time spent in predict. */
 export async function predictPixels(
   model: tf.LayersModel,
   pixels: readonly (Uint8Array | null)[],
@@ -37,9 +37,9 @@ export async function predictPixels(
   norm: Normalization,
   batch = 32,
   label = 'predict'
-): Promise<{ pDog: (number | null)[]; predictMs: number }> {
+): Promise<{ probs: (number[] | null)[]; predictMs: number }> {
   const ok = pixels.map((p, i) => (p ? i : -1)).filter((i) => i >= 0);
-  const pDog: (number | null)[] = new Array(pixels.length).fill(null);
+  const probs: (number[] | null)[] = new Array(pixels.length).fill(null);
   const px = size * size * 3;
   const progress = new Progress(label, ok.length);
   let predictMs = 0;
@@ -50,13 +50,14 @@ export async function predictPixels(
     const t0 = performance.now();
     const out = tf.tidy(() => model.predict(tf.tensor4d(input, [ids.length, size, size, 3])) as tf.Tensor);
     const v = await out.data();
+    const k = out.shape[1]!;
     out.dispose();
     predictMs += performance.now() - t0;
-    ids.forEach((id, k) => (pDog[id] = v[k * 2 + 1]!));
+    ids.forEach((id, j) => (probs[id] = Array.from(v.subarray(j * k, (j + 1) * k))));
     progress.tick(ids.length);
   }
   progress.finish();
-  return { pDog, predictMs };
+  return { probs, predictMs };
 }
 
 /** Input size [h, w] a loaded model expects. */

@@ -17,11 +17,22 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string
+    message: string,
+    /** How long the server asked to wait before trying again (a 429's Retry-After). */
+    readonly retryAfterMs?: number
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** Retry-After in milliseconds: delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 export type OutboxKind = 'feedback' | 'telemetry';
@@ -33,17 +44,19 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
     const body: unknown = await res.json().catch(() => null);
     if (!res.ok) {
       const err = ErrorBody.safeParse(body);
+      const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
       throw err.success
-        ? new ApiError(res.status, err.data.error.code, err.data.error.message)
-        : new ApiError(res.status, 'http_error', `HTTP ${res.status} from ${path}`);
+        ? new ApiError(res.status, err.data.error.code, err.data.error.message, retryAfter)
+        : new ApiError(res.status, 'http_error', `HTTP ${res.status} from ${path}`, retryAfter);
     }
     return schema.parse(body);
   }
 
-  const post = (path: string, items: unknown[]) =>
+  /** `installId` lets the server rate-limit this install apart from others on the same address. */
+  const post = (path: string, items: unknown[], installId?: string) =>
     request(BatchResult, path, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', ...(installId ? { 'X-Install-Id': installId } : {}) },
       body: JSON.stringify({ items })
     });
 
@@ -64,8 +77,8 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
         throw e;
       }
     },
-    send<K extends OutboxKind>(kind: K, items: OutboxItem<K>[]): Promise<BatchResult> {
-      return post(`/api/${kind}`, items);
+    send<K extends OutboxKind>(kind: K, items: OutboxItem<K>[], installId?: string): Promise<BatchResult> {
+      return post(`/api/${kind}`, items, installId);
     },
     modelFileUrl: (version: string, path: string) =>
       `${base}/api/models/${encodeURIComponent(version)}/${encodeURIComponent(path)}`

@@ -12,6 +12,10 @@ let loading: Promise<Tf> | undefined;
 
 export function loadTf(): Promise<Tf> {
   loading ??= Promise.all([import('@tensorflow/tfjs'), import('@tensorflow/tfjs-backend-wasm')]).then(([tf, wasm]) => {
+    // The page is cross-origin isolated, so tfjs would pick its threaded wasm build; that build starts
+    // its threads from its own source text, which minification breaks ("e is not defined" in every
+    // worker, and the backend never starts). The single-threaded SIMD build is used instead.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     wasm.setWasmPaths({
       'tfjs-backend-wasm.wasm': wasmPlain,
       'tfjs-backend-wasm-simd.wasm': wasmSimd,

@@ -127,15 +127,18 @@ export class ModelStore {
   }
 
   /**
-   * Asks the API for the latest model; when it is newer than `currentVersion`, downloads and verifies
-   * every file and loads it, and only then remembers it as active. Returns null when there is nothing
-   * newer. A version that failed verification or loading is remembered as rejected and not retried;
-   * network failures are thrown and retried on the next check.
+   * Asks the API which version is active and moves to it when this device runs another one: the
+   * server's choice wins (an admin may roll back to an older version), unless the shipped model is
+   * newer. With no active version (the one in use was withdrawn), the device goes back to the shipped
+   * model. A new version is downloaded, every file verified, loaded, and only then remembered as
+   * active. Returns null when nothing changes. A version that failed verification or loading is
+   * remembered as rejected and not retried; network failures are thrown and retried on the next check.
    */
   async update<T>(currentVersion: string | null, load: (files: ModelFiles, source: ModelSource) => Promise<T>): Promise<Loaded<T> | null> {
     const latest = await this.deps.latest();
-    if (!latest) return null;
-    if (currentVersion !== null && compareVersions(latest.version, currentVersion) <= 0) return null;
+    const shipped = this.shippedSource();
+    if (!latest || (shipped && compareVersions(latest.version, shipped.version) <= 0)) return this.backToShipped(load);
+    if (latest.version === currentVersion) return null;
     if ((await this.deps.kv.get(REJECTED_KEY)) === latest.version) return null;
     const source: ModelSource = { version: latest.version, origin: 'published', files: latest.files };
     let files: ModelFiles;
@@ -158,6 +161,18 @@ export class ModelStore {
     await this.deps.kv.set(ACTIVE_KEY, source);
     if (previous && previous.version !== source.version) await this.forget(previous);
     return { source, files, model };
+  }
+
+  /** Forgets the remembered published version (withdrawn on the server) and loads the shipped model. */
+  private async backToShipped<T>(load: (files: ModelFiles, source: ModelSource) => Promise<T>): Promise<Loaded<T> | null> {
+    const active = await this.activeSource();
+    const shipped = this.shippedSource();
+    if (!active || !shipped) return null;
+    const files = await this.fetchVerified(shipped);
+    const model = await load(files, shipped);
+    await this.deps.kv.delete(ACTIVE_KEY);
+    await this.forget(active);
+    return { source: shipped, files, model };
   }
 
   /** Drops a version's files from the cache. */

@@ -2,11 +2,13 @@
  * The outbox: feedback and telemetry wait in IndexedDB and go to the API in batches. An entry leaves
  * only when the server answered that its id was accepted or is a duplicate, so a closed tab, a dropped
  * connection or a restarting server loses nothing, and the id (the server's idempotency key) keeps
- * retries from counting twice. Failed sends back off exponentially (with jitter).
+ * retries from counting twice. Failed sends back off exponentially (with jitter), and never retry
+ * sooner than a rate-limited answer's Retry-After asks. Each send names this install (a random id kept
+ * in IndexedDB), so the server's rate limit tells installs behind one address apart.
  * Works in the page and in the service worker (Background Sync).
  */
 import { FeedbackItem, MAX_BATCH, TelemetryItem, type BatchResult } from '../../../../edge/src/contract';
-import type { OutboxItem, OutboxKind } from '../api/client';
+import { ApiError, type OutboxItem, type OutboxKind } from '../api/client';
 import type { OutboxEntry, PawlensDB } from '../db';
 
 export const OUTBOX_KINDS: readonly OutboxKind[] = ['feedback', 'telemetry'];
@@ -23,7 +25,7 @@ export interface OutboxCounts {
 
 export interface OutboxOptions {
   db: PawlensDB;
-  send: <K extends OutboxKind>(kind: K, items: OutboxItem<K>[]) => Promise<BatchResult>;
+  send: <K extends OutboxKind>(kind: K, items: OutboxItem<K>[], installId: string) => Promise<BatchResult>;
   /** Whether sending is allowed right now (the user's sharing setting). */
   enabled: () => Promise<boolean>;
   /** Retry failed sends by timer (page); the service worker leaves retries to Background Sync. */
@@ -47,8 +49,21 @@ export function backoffDelay(failures: number, baseMs: number, maxMs: number, ra
   return Math.round(raw * (0.5 + random() * 0.5));
 }
 
+const INSTALL_ID_KEY = 'installId';
+
+/** This install's random id, made on first use and shared by the page and the service worker. */
+export async function installId(db: PawlensDB): Promise<string> {
+  const known = (await db.get('kv', INSTALL_ID_KEY)) as string | undefined;
+  if (known) return known;
+  const id = crypto.randomUUID();
+  await db.put('kv', id, INSTALL_ID_KEY);
+  return id;
+}
+
 export class Outbox {
   private failures = 0;
+  /** No send before this time (ms since the epoch): the server's Retry-After. */
+  private notBefore = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<FlushResult> | undefined;
   private again = false;
@@ -96,7 +111,7 @@ export class Outbox {
     return this.running;
   }
 
-  /** Forget the backoff and send now (the browser says it is online again). */
+  /** Forget the backoff and send now (the browser says it is online again); a Retry-After still holds. */
   retryNow(): Promise<FlushResult> {
     this.failures = 0;
     return this.flush();
@@ -109,6 +124,12 @@ export class Outbox {
 
   private async flushOnce(): Promise<FlushResult> {
     if (!(await this.opts.enabled())) return { sent: 0, ok: false };
+    const wait = this.notBefore - Date.now();
+    if (wait > 0) {
+      this.retryIn(wait);
+      return { sent: 0, ok: false };
+    }
+    const install = await installId(this.opts.db);
     let sent = 0;
     for (const kind of OUTBOX_KINDS) {
       for (;;) {
@@ -116,11 +137,11 @@ export class Outbox {
         if (batch.length === 0) break;
         let done: Set<string>;
         try {
-          const res = await this.opts.send(kind, batch.map((e) => e.item) as OutboxItem<typeof kind>[]);
+          const res = await this.opts.send(kind, batch.map((e) => e.item) as OutboxItem<typeof kind>[], install);
           done = new Set([...res.accepted, ...res.duplicates]);
           if (!batch.some((e) => done.has(e.id))) throw new Error('the server acknowledged none of the batch');
         } catch (error) {
-          this.scheduleRetry();
+          this.scheduleRetry(error);
           return { sent, ok: false, error };
         }
         const acked = batch.filter((e) => done.has(e.id));
@@ -134,10 +155,18 @@ export class Outbox {
     return { sent, ok: true };
   }
 
-  private scheduleRetry(): void {
+  private scheduleRetry(error: unknown): void {
     this.failures++;
-    if (!this.opts.retryTimer) return;
+    const retryAfter = error instanceof ApiError ? (error.retryAfterMs ?? 0) : 0;
+    if (retryAfter > 0) this.notBefore = Date.now() + retryAfter;
     const delay = backoffDelay(this.failures, this.opts.baseDelayMs ?? 1000, this.opts.maxDelayMs ?? 60_000, this.opts.random ?? Math.random);
-    this.timer = setTimeout(() => void this.flush(), delay);
+    this.retryIn(Math.max(delay, retryAfter));
+  }
+
+  /** Flush again after `ms` (page only: the service worker leaves retries to Background Sync). */
+  private retryIn(ms: number): void {
+    if (!this.opts.retryTimer) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), ms);
   }
 }

@@ -1,14 +1,14 @@
 /**
- * What the bench commands share: a commander program whose `--help` prints usage and exits 0, whose
+ * What the command-line tools share (train, eval, predict, publish, runs, bench:*): a commander program whose `--help` prints usage and exits 0, whose
  * bad flags, values and paths end in one `error: …` line and exit 1 (never a stack trace), and the
- * argument checks. Light on purpose: the benches import it before tfjs, Chromium or wrangler.
+ * argument checks. Light on purpose: commands import it before tfjs, Chromium or wrangler.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { readMetadata } from '../training/src/metadata.ts';
 
-export function benchProgram(script: string, description: string): Command {
+export function cliProgram(script: string, description: string): Command {
   // No "(Did you mean …?)" second line: a wrong flag gets exactly one line.
   return new Command(`npm run ${script} --`).description(description).showSuggestionAfterError(false);
 }

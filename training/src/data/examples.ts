@@ -1,0 +1,137 @@
+/**
+ * Gathers the examples of a training run from its sources: cat/dog/neither folders (`--data`, any
+ * number), a folder of photos with no cat or dog (`--neither`), cat/dog photos from other sources
+ * (`--extra`: its train split is trained on, the rest only reported, never used to choose), and
+ * made-up non-pet images (`--synthetic`). Each example keeps its source and category for reports.
+ */
+import { basename } from 'node:path';
+import { sha256Hex } from './fingerprint.ts';
+import type { Split } from './split.ts';
+import { SYNTHETIC_KINDS, type SyntheticKind } from './synthetic.ts';
+import { countBy, fingerprintOf, scanDataset, type Counts, type ImageItem, type LabelIndex, type Skipped } from './scan.ts';
+
+export type SourceRole = 'data' | 'neither' | 'extra';
+
+export interface SourceSpec {
+  root: string;
+  role: SourceRole;
+}
+
+export interface Example {
+  /** stable identity: the file's sha256, or a hash naming a synthetic image */
+  id: string;
+  label: LabelIndex;
+  split: Split;
+  /** short source name for reports (folder name, or "synthetic") */
+  source: string;
+  category: string;
+  /** photo file; absent for synthetic images */
+  path?: string;
+  rel: string;
+  synthetic?: { kind: SyntheticKind; seed: number; index: number };
+  /** only reported (an extra source's val/test), never used for fitting or choosing */
+  reportOnly: boolean;
+}
+
+export interface SourceSummary {
+  name: string;
+  root: string;
+  role: SourceRole | 'synthetic';
+  layout: string;
+  counts: Counts;
+}
+
+export interface Gathered {
+  examples: Example[];
+  skipped: (Skipped & { source: string })[];
+  sources: SourceSummary[];
+}
+
+export interface SyntheticCounts {
+  train: number;
+  val: number;
+  test: number;
+}
+
+/** `n` made-up images of each split, cycling through the kinds, seeded. */
+export function syntheticExamples(counts: SyntheticCounts, seed: number): Example[] {
+  const out: Example[] = [];
+  let index = 0;
+  for (const split of ['train', 'val', 'test'] as const) {
+    for (let i = 0; i < counts[split]; i++, index++) {
+      const kind = SYNTHETIC_KINDS[index % SYNTHETIC_KINDS.length]!;
+      out.push({
+        id: sha256Hex(`synthetic:${kind}:${seed}:${index}`),
+        label: 2,
+        split,
+        source: 'synthetic',
+        category: kind,
+        rel: `synthetic/${kind}/${index}`,
+        synthetic: { kind, seed, index },
+        reportOnly: false
+      });
+    }
+  }
+  return out;
+}
+
+function fromItem(it: ImageItem, source: string, role: SourceRole): Example {
+  return {
+    id: it.sha256,
+    label: it.label,
+    split: it.split,
+    source,
+    category: it.category,
+    path: it.path,
+    rel: it.rel,
+    reportOnly: role === 'extra' && it.split !== 'train'
+  };
+}
+
+export interface GatherOptions {
+  seed: number;
+  synthetic: SyntheticCounts;
+  /** carve val/test out of sources that have no split folders (training); off for evaluation */
+  carve?: boolean;
+  /** require train images of every label (training) */
+  requireAll?: boolean;
+}
+
+/** Scans every source (failing before any work when a cat/dog source has no cat or no dog) and adds the synthetic images. */
+export function gatherExamples(specs: readonly SourceSpec[], opts: GatherOptions): Gathered {
+  const examples: Example[] = [];
+  const skipped: Gathered['skipped'] = [];
+  const sources: SourceSummary[] = [];
+  const names = new Set<string>();
+  for (const spec of specs) {
+    let name = basename(spec.root);
+    for (let k = 2; names.has(name); k++) name = `${basename(spec.root)}-${k}`;
+    names.add(name);
+    const scan = scanDataset(spec.root, {
+      seed: opts.seed,
+      allNeither: spec.role === 'neither',
+      // An extra source is for measuring photos from elsewhere: nothing is carved from its train split.
+      ...(spec.role === 'extra' || opts.carve === false ? { valFraction: 0, testFraction: 0 } : {})
+    });
+    const mine = scan.items.map((it) => fromItem(it, name, spec.role));
+    examples.push(...mine);
+    skipped.push(...scan.skipped.map((s) => ({ ...s, source: name })));
+    sources.push({ name, root: scan.root, role: spec.role, layout: scan.layout, counts: countBy(mine) });
+  }
+  const synthetic = syntheticExamples(opts.synthetic, opts.seed);
+  if (synthetic.length > 0) {
+    examples.push(...synthetic);
+    sources.push({ name: 'synthetic', root: '', role: 'synthetic', layout: 'generated', counts: countBy(synthetic) });
+  }
+  for (const l of opts.requireAll === false ? [] : ([0, 1, 2] as const)) {
+    if (!examples.some((e) => e.label === l && e.split === 'train')) {
+      throw new Error(`no ${['cat', 'dog', 'neither'][l]} images to train on (give a folder with ${['cat', 'dog', 'neither'][l]}/ images)`);
+    }
+  }
+  return { examples, skipped, sources };
+}
+
+/** The dataset fingerprint over every example used (file hashes, synthetic ids, labels, splits). */
+export function examplesFingerprint(examples: readonly Example[]): string {
+  return fingerprintOf(examples.map((e) => ({ sha256: e.id, label: e.label, split: e.split })));
+}
