@@ -69,6 +69,8 @@ function trainProgram(): Command {
     .option('--lr <rate>', 'learning rate of the head', number, d.learningRate)
     .option('--conv-lr-scale <k>', 'learning rate of the fine-tuned conv, relative to --lr', number, d.convLrScale)
     .option('--no-fine-tune', "train only the head; keep the backbone's last conv as it is")
+    .addOption(new Option('--pooling <kind>', "how the last conv's map becomes features: its mean, or mean and max side by side").choices(['avg', 'avg+max']).default(d.pooling))
+    .option('--hidden <n>', 'units of a hidden ReLU layer in the head (0: linear)', integerFrom(0), d.hidden)
     .option('--l2 <w>', 'L2 weight on the head', number, d.l2)
     .option('--l2sp <w>', "L2 weight pulling the fine-tuned conv back to its ImageNet weights", number, d.l2sp)
     .option('--dropout <p>', 'dropout before the head', share, d.dropout)
@@ -104,6 +106,8 @@ function trainProgram(): Command {
         augmentCopies: f.augment,
         top: {
           fineTune: f.fineTune,
+          pooling: f.pooling,
+          hidden: f.hidden,
           epochs: f.epochs,
           batchSize: f.batch,
           learningRate: f.lr,

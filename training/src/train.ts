@@ -12,7 +12,7 @@ import { MOBILENET_NORMALIZATION } from '../../web/src/lib/classifier/preprocess
 import { initBackend, type NodeBackend } from './backend.ts';
 import { chooseThreshold, type ThresholdChoice } from './calibrate.ts';
 import { augmentKey, augmentParams, type AugmentConfig } from './data/augment.ts';
-import { examplesFingerprint, gatherExamples, type Example, type Gathered, type SourceSpec, type SyntheticCounts } from './data/examples.ts';
+import { examplesFingerprint, gatherExamples, readExclusions, type Example, type Gathered, type SourceSpec, type SyntheticCounts } from './data/examples.ts';
 import { countBy, CLASS_NAMES, type Counts } from './data/scan.ts';
 import { buildMetadata, versionFor, writeMetadata } from './metadata.ts';
 import { computeMetrics, type Metrics } from './metrics.ts';
@@ -74,7 +74,7 @@ function timed<T>(timings: Timings, name: string, f: () => Promise<T>): Promise<
 
 /** Stage 1: scan every source, add the synthetic images. Fails before any work on a missing class. */
 export function gather(cfg: Pick<TrainConfig, 'sources' | 'synthetic' | 'seed'>): Gathered {
-  const g = gatherExamples(cfg.sources, { seed: cfg.seed, synthetic: cfg.synthetic });
+  const g = gatherExamples(cfg.sources, { seed: cfg.seed, synthetic: cfg.synthetic, exclude: readExclusions() });
   for (const s of g.sources) console.log(`data: ${s.name} (${s.role}, ${s.layout}) train ${JSON.stringify(s.counts.train)} val ${JSON.stringify(s.counts.val)} test ${JSON.stringify(s.counts.test)}`);
   return g;
 }
@@ -156,7 +156,7 @@ export const indicesWhere = (p: Prepared, f: (e: Example) => boolean) => p.examp
 
 /** Stage 3: fine-tune the last pointwise conv and train the head; early stopping on validation. */
 export async function fit(p: Prepared, cfg: TopConfig): Promise<{ top: Top; history: EpochRecord[]; bestEpoch: number }> {
-  const top = createTop(p.split, CLASS_NAMES.length, cfg.seed);
+  const top = createTop(p.split, CLASS_NAMES.length, cfg.seed, cfg.pooling, cfg.hidden);
   const train = rowSet(p, indicesWhere(p, (e) => e.split === 'train'), true);
   const val = rowSet(p, indicesWhere(p, (e) => e.split === 'val' && !e.reportOnly));
   const { history, bestEpoch } = await fitTop(top, train, val, cfg, p.views.length);

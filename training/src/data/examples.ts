@@ -4,7 +4,8 @@
  * (`--extra`: its train split is trained on, the rest only reported, never used to choose), and
  * made-up non-pet images (`--synthetic`). Each example keeps its source and category for reports.
  */
-import { basename } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { sha256Hex } from './fingerprint.ts';
 import type { Split } from './split.ts';
 import { SYNTHETIC_KINDS, type SyntheticKind } from './synthetic.ts';
@@ -53,6 +54,13 @@ export interface SyntheticCounts {
   test: number;
 }
 
+/** Photos found, on review, to carry the wrong label (file sha256 → why), listed in training/data/exclusions.csv. */
+export function readExclusions(file = resolve(import.meta.dirname, '../../data/exclusions.csv')): Map<string, string> {
+  if (!existsSync(file)) return new Map();
+  const rows = readFileSync(file, 'utf8').trim().split('\n').slice(1);
+  return new Map(rows.map((r) => r.split(',')).map(([sha, , ...reason]) => [sha!, reason.join(',')]));
+}
+
 /** `n` made-up images of each split, cycling through the kinds, seeded. */
 export function syntheticExamples(counts: SyntheticCounts, seed: number): Example[] {
   const out: Example[] = [];
@@ -95,6 +103,8 @@ export interface GatherOptions {
   carve?: boolean;
   /** require train images of every label (training) */
   requireAll?: boolean;
+  /** file sha256 → reason: left out and reported as skipped */
+  exclude?: ReadonlyMap<string, string>;
 }
 
 /** Scans every source (failing before any work when a cat/dog source has no cat or no dog) and adds the synthetic images. */
@@ -113,9 +123,11 @@ export function gatherExamples(specs: readonly SourceSpec[], opts: GatherOptions
       // An extra source is for measuring photos from elsewhere: nothing is carved from its train split.
       ...(spec.role === 'extra' || opts.carve === false ? { valFraction: 0, testFraction: 0 } : {})
     });
-    const mine = scan.items.map((it) => fromItem(it, name, spec.role));
+    const excluded = scan.items.filter((it) => opts.exclude?.has(it.sha256));
+    const mine = scan.items.filter((it) => !opts.exclude?.has(it.sha256)).map((it) => fromItem(it, name, spec.role));
     examples.push(...mine);
     skipped.push(...scan.skipped.map((s) => ({ ...s, source: name })));
+    skipped.push(...excluded.map((it) => ({ rel: it.rel, source: name, reason: `excluded: ${opts.exclude!.get(it.sha256)}` })));
     sources.push({ name, root: scan.root, role: spec.role, layout: scan.layout, counts: countBy(mine) });
   }
   const synthetic = syntheticExamples(opts.synthetic, opts.seed);

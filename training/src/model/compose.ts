@@ -12,15 +12,19 @@ export function composeModel(frozen: tf.LayersModel, top: Top, size: number): tf
   const activations = frozen.apply(input) as tf.SymbolicTensor;
   const conv = tf.layers.conv2d({ filters: top.conv.cOut, kernelSize: 1, useBias: true, name: 'top_conv' });
   const z = conv.apply(activations) as tf.SymbolicTensor;
-  conv.setWeights([top.conv.kernel.reshape([1, 1, top.conv.cIn, top.conv.cOut]), top.conv.bias]);
+  tf.tidy(() => conv.setWeights([top.conv.kernel.reshape([1, 1, top.conv.cIn, top.conv.cOut]), top.conv.bias]));
   const relu = tf.layers.reLU({ maxValue: 6, name: 'top_relu' }).apply(z) as tf.SymbolicTensor;
   const avg = tf.layers.globalAveragePooling2d({ name: 'top_pool' }).apply(relu) as tf.SymbolicTensor;
   const pooled =
     top.pooling === 'avg'
       ? avg
       : (tf.layers.concatenate({ name: 'top_pool_concat' }).apply([avg, tf.layers.globalMaxPooling2d({ name: 'top_pool_max' }).apply(relu) as tf.SymbolicTensor]) as tf.SymbolicTensor);
-  const dense = tf.layers.dense({ units: top.head.classes, activation: 'softmax', name: 'classifier' });
-  const probs = dense.apply(pooled) as tf.SymbolicTensor;
-  dense.setWeights([top.head.kernel, top.head.bias]);
-  return tf.model({ inputs: input, outputs: probs, name: 'pawlens' });
+  let h = pooled;
+  top.head.layers.forEach((l, i) => {
+    const last = i === top.head.layers.length - 1;
+    const dense = tf.layers.dense({ units: l.bias.shape[0]!, activation: last ? 'softmax' : 'relu', name: last ? 'classifier' : `top_hidden${i}` });
+    h = dense.apply(h) as tf.SymbolicTensor;
+    dense.setWeights([l.kernel, l.bias]);
+  });
+  return tf.model({ inputs: input, outputs: h, name: 'pawlens' });
 }

@@ -14,6 +14,9 @@ import { Progress } from '../progress.ts';
 export interface TopConfig {
   /** train the pointwise conv too (else only the dense head, on pooled features) */
   fineTune: boolean;
+  pooling: Pooling;
+  /** units of a hidden ReLU layer in the head (0: a linear softmax head) */
+  hidden: number;
   epochs: number;
   batchSize: number;
   /** learning rate of the dense head; the conv uses `convLrScale` times it */
@@ -31,6 +34,8 @@ export interface TopConfig {
 
 export const DEFAULT_TOP: TopConfig = {
   fineTune: true,
+  pooling: 'avg+max',
+  hidden: 0,
   epochs: 12,
   batchSize: 64,
   learningRate: 1e-3,
@@ -59,8 +64,12 @@ export interface Top {
   pooling: Pooling;
   /** length of the pooled feature vector */
   features: number;
-  head: { kernel: tf.Variable; bias: tf.Variable; classes: number };
+  /** dense layers: an optional hidden ReLU layer, then the softmax layer (last) */
+  head: { layers: { kernel: tf.Variable; bias: tf.Variable }[]; classes: number };
 }
+
+const headVars = (t: Top) => t.head.layers.flatMap((l) => [l.kernel, l.bias]);
+const allVars = (t: Top) => [t.conv.kernel, t.conv.bias, ...headVars(t)];
 
 export interface EpochRecord {
   epoch: number;
@@ -78,7 +87,7 @@ export interface RowSet {
   row(i: number, epoch: number): Float32Array;
 }
 
-export function createTop(init: PointwiseInit, classes: number, seed: number, pooling: Pooling = 'avg'): Top {
+export function createTop(init: PointwiseInit, classes: number, seed: number, pooling: Pooling = 'avg', hidden = 0): Top {
   const kernel0 = tf.tensor2d(init.kernel, [init.cIn, init.cOut]);
   const features = pooling === 'avg' ? init.cOut : 2 * init.cOut;
   return {
@@ -86,15 +95,19 @@ export function createTop(init: PointwiseInit, classes: number, seed: number, po
     pooling,
     features,
     head: {
-      kernel: tf.variable(tf.randomNormal([features, classes], 0, 0.01, 'float32', seed), true, 'top_head_kernel'),
-      bias: tf.variable(tf.zeros([classes]), true, 'top_head_bias'),
+      layers: [
+        ...(hidden > 0
+          ? [{ kernel: tf.variable(tf.randomNormal([features, hidden], 0, Math.sqrt(2 / features), 'float32', seed + 1), true, 'top_hidden_kernel'), bias: tf.variable(tf.zeros([hidden]), true, 'top_hidden_bias') }]
+          : []),
+        { kernel: tf.variable(tf.randomNormal([hidden || features, classes], 0, 0.01, 'float32', seed), true, 'top_head_kernel'), bias: tf.variable(tf.zeros([classes]), true, 'top_head_bias') }
+      ],
       classes
     }
   };
 }
 
 export function disposeTop(t: Top): void {
-  tf.dispose([t.conv.kernel, t.conv.bias, t.conv.kernel0, t.head.kernel, t.head.bias]);
+  tf.dispose([...allVars(t), t.conv.kernel0]);
 }
 
 /**
@@ -138,7 +151,12 @@ export function pool(t: Top, x: tf.Tensor2D): tf.Tensor2D {
 }
 
 function logits(t: Top, features: tf.Tensor2D, dropout: number): tf.Tensor2D {
-  return tf.tidy(() => tf.add(tf.matMul(dropout > 0 ? tf.dropout(features, dropout) : features, t.head.kernel), t.head.bias));
+  return tf.tidy(() =>
+    t.head.layers.reduce((h, l, i) => {
+      const z = tf.add(tf.matMul(dropout > 0 ? tf.dropout(h, dropout) : h, l.kernel), l.bias) as tf.Tensor2D;
+      return i < t.head.layers.length - 1 ? tf.relu(z) : z;
+    }, features)
+  );
 }
 
 function stack(rows: Float32Array[]): tf.Tensor2D {
@@ -202,7 +220,7 @@ export async function fitTop(t: Top, train: RowSet, val: RowSet, cfg: TopConfig,
   const stepsPerEpoch = Math.ceil(train.n / cfg.batchSize);
   const totalSteps = stepsPerEpoch * cfg.epochs;
   const history: EpochRecord[] = [];
-  const snapshot = () => [t.conv.kernel, t.conv.bias, t.head.kernel, t.head.bias].map((v) => v.clone());
+  const snapshot = () => allVars(t).map((v) => v.clone());
   let best = { loss: Infinity, epoch: 0, weights: snapshot() };
   let sinceBest = 0;
   let step = 0;
@@ -222,23 +240,27 @@ export async function fitTop(t: Top, train: RowSet, val: RowSet, cfg: TopConfig,
       // Each example shows one of its views per epoch, picked at random (seeded).
       const x = stack(ids.map((id) => trainRows.row(id, fineTune ? Math.floor(rand() * views) : epoch - 1)));
       const yt = tf.tensor2d(y, [ids.length, k]);
-      const vars = fineTune ? [t.conv.kernel, t.conv.bias, t.head.kernel, t.head.bias] : [t.head.kernel, t.head.bias];
+      const vars = fineTune ? allVars(t) : headVars(t);
       const { grads, value } = tf.variableGrads(() =>
         tf.tidy(() => {
           const features = fineTune ? pool(t, x) : x;
           let loss = tf.losses.softmaxCrossEntropy(yt, logits(t, features, cfg.dropout)) as tf.Scalar;
-          loss = tf.add(loss, tf.mul(cfg.l2, tf.sum(tf.square(t.head.kernel))));
+          for (const l of t.head.layers) loss = tf.add(loss, tf.mul(cfg.l2, tf.sum(tf.square(l.kernel))));
           if (fineTune) loss = tf.add(loss, tf.mul(cfg.l2sp, tf.sum(tf.square(tf.sub(t.conv.kernel, t.conv.kernel0)))));
           return loss as tf.Scalar;
         }),
         vars
       );
       const named = (vs: tf.Variable[]) => vs.map((v) => ({ name: v.name, tensor: grads[v.name]! }));
-      headOpt.applyGradients(named([t.head.kernel, t.head.bias]));
+      headOpt.applyGradients(named(headVars(t)));
       if (fineTune) convOpt.applyGradients(named([t.conv.kernel, t.conv.bias]));
       tf.dispose([x, yt, value, ...Object.values(grads)]);
     }
-    const tr = lossAndAcc(predictTop(t, { ...trainRows, n: Math.min(trainRows.n, 2000) }, !fineTune), train.labels);
+    // Training figures on an evenly spread sample of at most 2000 rows (the original views).
+    const stride = Math.max(1, Math.floor(train.n / 2000));
+    const sample = Array.from({ length: Math.floor(train.n / stride) }, (_, k) => k * stride);
+    const sampled: RowSet = { n: sample.length, labels: Uint8Array.from(sample.map((i) => train.labels[i]!)), row: (k) => trainRows.row(sample[k]!, 0) };
+    const tr = lossAndAcc(predictTop(t, sampled, !fineTune), sampled.labels);
     const va = lossAndAcc(predictTop(t, valRows, !fineTune), val.labels);
     history.push({ epoch, lr, loss: tr.loss, acc: tr.acc, valLoss: va.loss, valAcc: va.acc });
     progress.tick(1, `loss ${tr.loss.toFixed(4)} val_loss ${va.loss.toFixed(4)} val_acc ${(va.acc * 100).toFixed(2)}%`);
@@ -249,7 +271,7 @@ export async function fitTop(t: Top, train: RowSet, val: RowSet, cfg: TopConfig,
     } else if (++sinceBest >= cfg.patience) break;
   }
   progress.finish(`best epoch ${best.epoch}`);
-  [t.conv.kernel, t.conv.bias, t.head.kernel, t.head.bias].forEach((v, i) => v.assign(best.weights[i]!));
+  allVars(t).forEach((v, i) => v.assign(best.weights[i]!));
   tf.dispose(best.weights);
   headOpt.dispose();
   convOpt.dispose();

@@ -1,0 +1,104 @@
+/**
+ * Every training command answers --help with usage (exit 0), and a wrong flag, value or path with one
+ * `error:` line (exit 1, no stack trace). `predict` also runs for real on files and a folder.
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { haveShared } from '../shared-data.ts';
+import { BAD, SMOKE, smokeFiles } from './helpers.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const shippedLabels = (JSON.parse(readFileSync(join(ROOT, 'model/metadata.json'), 'utf8')) as { labels: string[] }).labels;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(cmd: string, ...args: string[]): Promise<Run> {
+  return new Promise((ok) => {
+    const child = execFile(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'training/src/cli.ts'), cmd, ...args], { cwd: ROOT, maxBuffer: 1 << 24 }, (_e, stdout, stderr) =>
+      ok({ status: child.exitCode, stdout, stderr })
+    );
+  });
+}
+
+function expectOneLineError(r: Run, mentions: string) {
+  expect(r.status, r.stderr).toBe(1);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toContain(mentions);
+}
+
+describe.concurrent.each(['train', 'eval', 'predict', 'publish', 'runs'])('npm run %s', (cmd) => {
+  it('--help prints usage and exits 0', async () => {
+    const r = await cli(cmd, '--help');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Usage: npm run ${cmd} --`);
+    expect(r.stderr).toBe('');
+  });
+
+  it('a wrong flag is one error line and exit 1', async () => {
+    const required = cmd === 'publish' ? ['--url', 'http://127.0.0.1:1'] : cmd === 'predict' ? ['photo.jpg'] : [];
+    expectOneLineError(await cli(cmd, ...required, '--no-such-flag'), "unknown option '--no-such-flag'");
+  });
+});
+
+describe.concurrent('training flag values and paths', () => {
+  it.each([
+    ['train', ['--size', 'big'], '--size'],
+    ['train', ['--data', '/no/such/folder'], '/no/such/folder'],
+    ['train', ['--max-pet-rejected', '2'], 'between 0 and 1'],
+    ['train', ['--quantize', 'int4'], 'int4'],
+    ['eval', ['--model', '/no/such/model'], 'no exported model'],
+    ['eval', ['--split', 'holdout'], '--split'],
+    ['predict', ['/no/such/photo.jpg'], 'no such file or folder'],
+    ['predict', [], "missing required argument 'paths'"],
+    ['publish', [], "required option '--url <url>'"],
+    ['runs', ['--compare', 'only-one', '--runs', tmpdir()], 'two run ids']
+  ])('%s %j is rejected in one line', async (cmd, args, mentions) => {
+    expectOneLineError(await cli(cmd, ...args), mentions);
+  });
+
+  it('an unknown command names the known ones', async () => {
+    expectOneLineError(await cli('fly'), 'train | eval | predict | publish | runs');
+  });
+});
+
+describe.skipIf(!haveShared(SMOKE, BAD))('npm run predict on real files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pawlens-predict-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints one JSON line per image, folders recursively, and an error line for a file it cannot read', async () => {
+    mkdirSync(join(dir, 'nested', 'deeper'), { recursive: true });
+    copyFileSync(smokeFiles('cat')[0]!, join(dir, 'nested', 'a-cat.jpg'));
+    copyFileSync(smokeFiles('dog')[0]!, join(dir, 'nested', 'deeper', 'b-dog.jpg'));
+    copyFileSync(join(BAD, 'truncated.jpg'), join(dir, 'nested', 'c-broken.jpg'));
+    writeFileSync(join(dir, 'nested', 'notes.txt'), 'not a photo');
+    const single = smokeFiles('dog')[1]!;
+    const r = await cli('predict', '--json', single, join(dir, 'nested'));
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.file)).toEqual([single, join(dir, 'nested', 'a-cat.jpg'), join(dir, 'nested', 'c-broken.jpg'), join(dir, 'nested', 'deeper', 'b-dog.jpg')]);
+    const [dog, cat, broken, dog2] = lines;
+    for (const [l, label] of [
+      [dog, 'dog'],
+      [cat, 'cat'],
+      [dog2, 'dog']
+    ] as const) {
+      expect(l!.verdict).toBe(label);
+      const p = l!.probabilities as Record<string, number>;
+      expect(Object.keys(p)).toEqual(shippedLabels);
+      expect(Object.values(p).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      expect(l!.ms).toBeGreaterThan(0);
+    }
+    expect(broken!.error).toMatch(/premature end|truncated/i);
+    expect(r.stderr).toContain('3 classified, 1 could not be read');
+  });
+});
