@@ -4,7 +4,7 @@
  * a server restart, and model updates (good and corrupt). One worker and one persistent browser
  * profile are shared, in this order, to keep the suite within a few minutes on a small machine.
  */
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -15,11 +15,14 @@ import {
   BUILD,
   CHROMIUM,
   CHROMIUM_ARGS,
+  answer,
   classify,
+  feedbackConfusion,
   feedbackRows,
   verdictAfter,
   haveBrowser,
   launchPersistent,
+  publishModel,
   publishShipped,
   shippedMetadata,
   startStack,
@@ -27,13 +30,19 @@ import {
   waitReady,
   type Stack
 } from './harness.ts';
+import { writeTwoClassModel } from './two-class-model.ts';
 
 const SMOKE = join(DATASETS, 'smoke');
 const BAD = join(DATASETS, 'bad-inputs');
+const NOT_PETS = join(DATASETS, 'not-pets/test/vehicles_cars');
 const run = haveBrowser() && haveShared(SMOKE, BAD);
 const smokeFiles = run
   ? (['cat', 'dog'] as const).flatMap((label) => readdirSync(join(SMOKE, label)).sort().map((f) => ({ label, path: join(SMOKE, label, f) })))
   : [];
+/** A photo with no cat or dog in it, for the "neither" tests (which need a three-class shipped model). */
+const nonPet = run && haveShared(NOT_PETS) ? join(NOT_PETS, readdirSync(NOT_PETS).sort()[0]!) : null;
+const threeClass = run && shippedMetadata().labels.length === 3;
+if (run && !threeClass) console.warn('SKIP: the "neither" tests need a three-class shipped model; model/ has labels cat, dog');
 
 describe.skipIf(!run)('the app in Chromium', () => {
   let stack: Stack;
@@ -51,7 +60,7 @@ describe.skipIf(!run)('the app in Chromium', () => {
     await stack?.close();
   });
 
-  it('classifies at least 18 of the 20 smoke images correctly', async () => {
+  it('classifies at least 18 of the 20 smoke images correctly ("neither" or "unsure" counts as a miss)', async () => {
     const { page } = browser;
     await page.goto(stack.server.url);
     const { version, backend } = await waitReady(page);
@@ -66,6 +75,35 @@ describe.skipIf(!run)('the app in Chromium', () => {
     }
     console.log(`smoke: ${correct}/20 correct${wrong.length ? `; wrong: ${wrong.join(', ')}` : ''}`);
     expect(correct).toBeGreaterThanOrEqual(18);
+  });
+
+  describe.skipIf(!threeClass || !nonPet)('a photo with no cat or dog', () => {
+    /** The look of the result on screen: its left border, which carries the verdict's colour and style. */
+    const look = () => browser.page.locator('[data-verdict]').evaluate((e) => {
+      const s = getComputedStyle(e);
+      return `${s.borderLeftStyle} ${s.borderLeftColor} ${s.backgroundColor}`;
+    });
+
+    it('shows "No cat or dog here", with its own look and a bar for each of the three probabilities', async () => {
+      const { page } = browser;
+      expect(await classify(page, smokeFiles[0]!.path)).toBe('cat');
+      const catLook = await look();
+      expect(await classify(page, nonPet!)).toBe('neither');
+      expect(await page.locator('#verdict-heading').textContent()).toBe('No cat or dog here');
+      expect(await look()).not.toBe(catLook);
+      expect(await page.getByTestId('probabilities').locator('dt').allTextContents()).toEqual(['cat', 'dog', 'neither']);
+      expect(await page.locator('[data-testid^="feedback-"]').allTextContents()).toEqual(['Right', "It's a cat", "It's a dog"]);
+    });
+
+    it('"It\'s a cat" on it reaches /api/performance as actual cat, predicted neither', async () => {
+      const { page } = browser;
+      const version = (await page.getByTestId('model-version').textContent())!;
+      const cell = async () => (await feedbackConfusion(stack.server.url, version))?.cat.neither ?? 0;
+      const before = await cell();
+      expect(await classify(page, nonPet!)).toBe('neither');
+      await page.getByRole('button', { name: "It's a cat" }).click();
+      await expect.poll(cell, { timeout: 60_000, interval: 500 }).toBe(before + 1);
+    });
   });
 
   it('shows an error for files that are not images and keeps working', async () => {
@@ -106,7 +144,7 @@ describe.skipIf(!run)('the app in Chromium', () => {
     const after1 = await tensors();
     for (let i = 0; i < 49; i++) await classify(page, smokeFiles[i % 20]!.path);
     expect(await tensors()).toBe(after1);
-  });
+  }, 600_000); // 50 predictions on software WebGL: about a second each, far more when the machine is busy
 
   it('keeps working on the next backend when the WebGL context is lost', async () => {
     const { page } = browser;
@@ -121,7 +159,7 @@ describe.skipIf(!run)('the app in Chromium', () => {
     await page.getByRole('button', { name: 'Use the camera' }).click();
     await page.getByRole('button', { name: 'Switch camera' }).click();
     const verdict = await verdictAfter(page, () => page.getByRole('button', { name: 'Take photo' }).click());
-    expect(['cat', 'dog', 'unsure']).toContain(verdict);
+    expect(['cat', 'dog', 'neither', 'unsure']).toContain(verdict);
     await page.getByRole('button', { name: 'Close camera' }).click();
   });
 
@@ -188,7 +226,7 @@ describe.skipIf(!run)('the app in Chromium', () => {
     await waitReady(page);
     for (const f of smokeFiles.slice(0, 5)) {
       expect(await classify(page, f.path)).not.toBeNull();
-      await page.getByTestId('feedback-right').click();
+      await answer(page, f.label);
     }
     await expect.poll(() => page.getByTestId('outbox-count').textContent()).not.toBe('0');
     expect(await feedbackRows(stack.server.url)).toBe(before);
@@ -203,7 +241,7 @@ describe.skipIf(!run)('the app in Chromium', () => {
     await context.setOffline(true);
     for (const f of smokeFiles.slice(10, 15)) {
       expect(await classify(page, f.path)).not.toBeNull();
-      await page.getByTestId('feedback-right').click();
+      await answer(page, f.label);
     }
     await stack.restart(async () => {
       // Back online while the server is down: the sync fails and backs off, items stay queued.
@@ -225,7 +263,7 @@ describe.skipIf(!run)('the app in Chromium', () => {
     await page.getByRole('link', { name: 'Classify' }).click();
     await waitReady(page);
     expect(await classify(page, smokeFiles[3]!.path)).not.toBeNull();
-    await page.getByTestId('feedback-neither').click();
+    await answer(page, 'neither');
     await expect.poll(() => page.getByTestId('outbox-count').textContent()).toBe('1');
     await page.waitForTimeout(2000);
     expect(await feedbackRows(stack.server.url)).toBe(before);
@@ -283,6 +321,32 @@ describe.skipIf(!run)('the app in Chromium', () => {
       } finally {
         await b.close();
       }
+    });
+
+    it('still works with an older two-class model published to the API', async () => {
+      const { page } = browser;
+      const version = `${shipped!.version}-two-class`;
+      const dir = mkdtempSync(join(tmpdir(), 'pawlens-e2e-two-class-'));
+      try {
+        // Cut from the shipped three-class model; a shipped model that is still two-class is one already.
+        if (shipped!.labels.length === 3) await writeTwoClassModel(join(BUILD, 'model'), dir, version);
+        else cpSync(join(BUILD, 'model'), dir, { recursive: true });
+        await publishModel(stack.server.url, version, dir);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      await page.goto(stack.server.url);
+      await expect.poll(() => page.getByTestId('model-version').textContent(), { timeout: 90_000 }).toBe(version);
+      expect(await classify(page, smokeFiles[0]!.path)).toBe('cat');
+      expect(await page.getByTestId('probabilities').locator('dt').allTextContents()).toEqual(['cat', 'dog']);
+      await answer(page, 'cat');
+      await expect.poll(async () => (await feedbackConfusion(stack.server.url, version))?.cat.cat, { timeout: 60_000, interval: 500 }).toBe(1);
+      // Remembered across a restart (IndexedDB and the model cache), and described as a two-class model.
+      await page.reload();
+      expect((await waitReady(page)).version).toBe(version);
+      await page.getByRole('link', { name: 'About' }).click();
+      await expect.poll(() => page.getByTestId('model-labels').textContent(), { timeout: 30_000 }).toBe('cat, dog');
+      expect(await page.getByTestId('model-outcomes').textContent()).toContain('cannot answer “no cat or dog here”');
     });
   });
 });

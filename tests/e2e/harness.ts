@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
-import { ModelMetadata } from '../../edge/src/contract.ts';
+import { ModelMetadata, Performance, type ConfusionMatrix, type Label } from '../../edge/src/contract.ts';
 import { ROOT, applyMigrations, startDevServer, type DevServer } from '../../scripts/dev-server.ts';
 
 export const CHROMIUM = process.env.CHROME_PATH ?? '/usr/bin/chromium';
@@ -43,12 +43,16 @@ export function shippedMetadata(): ModelMetadata {
   return ModelMetadata.parse(JSON.parse(readFileSync(join(BUILD, 'model/metadata.json'), 'utf8')));
 }
 
+/** Publishes the files the build ships (build/web/model) under `version`; see publishModel. */
+export function publishShipped(base: string, version: string, adminToken = ADMIN_TOKEN): Promise<void> {
+  return publishModel(base, version, join(BUILD, 'model'), adminToken);
+}
+
 /**
- * Publishes the files the build ships (build/web/model) under `version` through POST /api/models,
- * with metadata.json saying that version, and makes it the active one.
+ * Publishes every file in `dir` (model.json, shards, metadata.json) under `version` through
+ * POST /api/models, with metadata.json saying that version, and makes it the active one.
  */
-export async function publishShipped(base: string, version: string, adminToken = ADMIN_TOKEN): Promise<void> {
-  const dir = join(BUILD, 'model');
+export async function publishModel(base: string, version: string, dir: string, adminToken = ADMIN_TOKEN): Promise<void> {
   const files = readdirSync(dir).map((path) => {
     let body = readFileSync(join(dir, path));
     if (path === 'metadata.json') body = Buffer.from(JSON.stringify({ ...JSON.parse(body.toString('utf8')), version }));
@@ -128,11 +132,26 @@ export async function verdictAfter(page: Page, act: () => Promise<unknown>): Pro
   return (await fresh.count()) ? await fresh.textContent() : null;
 }
 
+/**
+ * Answers "was it right?" on the current result with what the photo really shows, pressing whichever
+ * button carries that meaning ("Right" when the verdict said so, else "It's a cat", "It's a dog", "Neither").
+ */
+export function answer(page: Page, actual: Label): Promise<void> {
+  return page.locator(`[data-testid^="feedback-"][data-actual="${actual}"]`).click();
+}
+
 /** Feedback rows the server has stored, over all model versions. */
 export async function feedbackRows(base: string): Promise<number> {
   const res = await fetch(`${base}/api/performance`);
   const body = (await res.json()) as { versions: { feedbackCount: number }[] };
   return body.versions.reduce((n, v) => n + v.feedbackCount, 0);
+}
+
+/** The feedback confusion matrix GET /api/performance reports for one model version (null before any feedback). */
+export async function feedbackConfusion(base: string, modelVersion: string): Promise<ConfusionMatrix | null> {
+  const res = await fetch(`${base}/api/performance?modelVersion=${encodeURIComponent(modelVersion)}`);
+  const body = Performance.parse(await res.json());
+  return body.versions.find((v) => v.modelVersion === modelVersion)?.confusion ?? null;
 }
 
 export async function waitForServiceWorker(page: Page): Promise<void> {

@@ -12,14 +12,15 @@ import type { ModelFiles } from '../../web/src/lib/model-store/store.ts';
 const SIZE = 8;
 let files: ModelFiles;
 let reference: tf.LayersModel;
+let threeClass: { files: ModelFiles; reference: tf.LayersModel };
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  reference = tf.sequential({
+/** A small layers-model with `units` softmax outputs, saved as model.json + one shard + metadata.json. */
+async function savedModel(units: number, labels: string[]): Promise<{ files: ModelFiles; reference: tf.LayersModel }> {
+  const reference = tf.sequential({
     layers: [
       tf.layers.conv2d({ inputShape: [SIZE, SIZE, 3], filters: 4, kernelSize: 3, activation: 'relu' }),
       tf.layers.globalAveragePooling2d({}),
-      tf.layers.dense({ units: 2, activation: 'softmax' })
+      tf.layers.dense({ units, activation: 'softmax' })
     ]
   });
   let saved: tf.io.ModelArtifacts | undefined;
@@ -32,7 +33,7 @@ beforeAll(async () => {
   const metadata = {
     version: '2026.11.24-unit',
     created: '2026-11-24T00:00:00Z',
-    labels: ['cat', 'dog'],
+    labels,
     inputSize: [SIZE, SIZE],
     normalization: MOBILENET_NORMALIZATION,
     unsureThreshold: 0.7,
@@ -43,14 +44,24 @@ beforeAll(async () => {
     files: []
   };
   const enc = new TextEncoder();
-  files = new Map([
+  const files = new Map([
     ['model.json', enc.encode(JSON.stringify(modelJson)).buffer as ArrayBuffer],
     ['group1-shard1of1.bin', saved!.weightData as ArrayBuffer],
     ['metadata.json', enc.encode(JSON.stringify(metadata)).buffer as ArrayBuffer]
   ]);
+  return { files, reference };
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  ({ files, reference } = await savedModel(2, ['cat', 'dog']));
+  threeClass = await savedModel(3, ['cat', 'dog', 'neither']);
 });
 
-afterAll(() => reference.dispose());
+afterAll(() => {
+  reference.dispose();
+  threeClass.reference.dispose();
+});
 
 function photo(seed: number): Float32Array {
   const rgba = Uint8Array.from({ length: SIZE * SIZE * 4 }, (_, i) => (i * 37 + seed * 101) % 256);
@@ -80,6 +91,25 @@ describe('classifier', () => {
     const before = tf.memory().numTensors;
     c.dispose();
     expect(tf.memory().numTensors).toBeLessThan(before);
+  });
+
+  it('names a three-class model\'s outputs cat, dog, neither and gives the verdict of the one rule', async () => {
+    const c = await Classifier.create(tf, threeClass.files);
+    const input = photo(2);
+    const p = await c.predict(input);
+    const expected = tf.tidy(() => (threeClass.reference.predict(tf.tensor4d(input, [1, SIZE, SIZE, 3])) as tf.Tensor).dataSync());
+    expect(Object.keys(p.probabilities)).toEqual(['cat', 'dog', 'neither']);
+    expect(p.probabilities.neither).toBeCloseTo(expected[2]!, 6);
+    expect(p).toMatchObject(verdictFor(probabilitiesOf(expected, ['cat', 'dog', 'neither']), 0.7));
+    c.dispose();
+  });
+
+  it('refuses a model whose outputs do not match its labels, so the store never activates it', async () => {
+    const mislabelled = new Map(threeClass.files);
+    mislabelled.set('metadata.json', files.get('metadata.json')!);
+    const before = tf.memory().numTensors;
+    await expect(Classifier.create(tf, mislabelled)).rejects.toThrow('outputs 3 values, expected 2');
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses a model with a missing shard or without metadata', async () => {

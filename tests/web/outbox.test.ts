@@ -146,6 +146,16 @@ describe('outbox', () => {
     expect(await outbox.counts()).toEqual({ feedback: 0, telemetry: 0 });
   });
 
+  it('keeps and sends feedback on a "neither" verdict as predicted neither, and refuses an "unsure" prediction', async () => {
+    const { outbox, server, db } = await setup();
+    const item: FeedbackItem = { ...feedback(), predicted: 'neither', actual: 'cat' };
+    await outbox.add('feedback', item);
+    expect((await db.getAllFromIndex('outbox', 'kind', 'feedback')).map((e) => e.item)).toEqual([item]);
+    await expect(outbox.add('feedback', { ...feedback(), predicted: 'unsure' as FeedbackItem['predicted'] })).rejects.toThrow();
+    expect(await outbox.flush()).toEqual({ sent: 1, ok: true });
+    expect(server.stored.feedback).toEqual([item.id]);
+  });
+
   it('stores an id once', async () => {
     const { outbox } = await setup();
     const item = feedback();

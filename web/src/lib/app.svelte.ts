@@ -12,6 +12,7 @@ import { modelInput } from './classifier/image';
 import type { BackendName, Tf } from './classifier/backends';
 import { backendOrder, hasSoftwareWebGL, loadTf, useFirstWorkingBackend } from './classifier/tf';
 import { openPawlensDB, type PawlensDB } from './db';
+import { feedbackItem } from './feedback';
 import { ModelStore, type ModelFiles, type ModelSource } from './model-store/store';
 import { MODEL_CACHE } from './model-store/urls';
 import { Outbox, OUTBOX_CHANNEL, SYNC_TAG, type OutboxCounts } from './outbox/outbox';
@@ -213,7 +214,8 @@ class PawlensApp {
     const model = this.model;
     if (!classifier || !model) throw new Error(this.status || 'The classifier is not ready.');
     const { inputSize, normalization } = classifier.metadata;
-    const prediction = await classifier.predict(modelInput(photo, inputSize, normalization));
+    const raw = await classifier.predict(modelInput(photo, inputSize, normalization));
+    const prediction = { ...raw, latencyMs: round(raw.latencyMs) };
     if (this.settings.sharing) {
       const first = !this.loadReported;
       this.loadReported = true;
@@ -221,7 +223,7 @@ class PawlensApp {
         id: crypto.randomUUID(),
         modelVersion: model.version,
         backend: prediction.backend,
-        latencyMs: round(prediction.latencyMs),
+        latencyMs: prediction.latencyMs,
         ...(first ? { loadMs: round(classifier.loadMs), warmupMs: round(classifier.warmupMs) } : {}),
         userAgentClass: userAgentClass(navigator.userAgent),
         createdAt: new Date().toISOString()
@@ -232,16 +234,7 @@ class PawlensApp {
 
   /** Stores what the person says the photo shows; it is sent now or whenever the device is online. */
   async feedback(prediction: Classified, actual: Actual): Promise<void> {
-    await this.enqueue('feedback', {
-      id: crypto.randomUUID(),
-      modelVersion: prediction.modelVersion,
-      predicted: prediction.label,
-      confidence: prediction.confidence,
-      actual,
-      createdAt: new Date().toISOString(),
-      latencyMs: round(prediction.latencyMs),
-      backend: prediction.backend
-    });
+    await this.enqueue('feedback', feedbackItem(prediction, actual, crypto.randomUUID(), new Date().toISOString()));
   }
 
   private async enqueue(...args: Parameters<Outbox['add']>): Promise<void> {

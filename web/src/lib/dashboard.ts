@@ -1,5 +1,5 @@
 /** Dashboard figures from the API, with the last good answer kept for offline viewing. */
-import { Health, Performance } from '../../../edge/src/contract';
+import { Health, LABELS, Performance, type ConfusionMatrix } from '../../../edge/src/contract';
 import { z } from 'zod';
 import type { Api } from './api/client';
 
@@ -22,6 +22,11 @@ export async function fetchSnapshot(api: Api, storage: Storage): Promise<Snapsho
   const snap = { fetchedAt: new Date().toISOString(), health, performance };
   storage.setItem(KEY, JSON.stringify(snap));
   return snap;
+}
+
+/** A feedback confusion matrix as cells in label order (rows actual, columns predicted), 3×3. */
+export function confusionCells(m: ConfusionMatrix): number[][] {
+  return LABELS.map((actual) => LABELS.map((predicted) => m[actual][predicted]));
 }
 
 /** "just now", "5 min ago", "3 h ago", "2 days ago". */

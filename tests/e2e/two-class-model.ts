@@ -1,0 +1,81 @@
+/**
+ * An old-style two-class model made from the shipped three-class one, for the "an older model still
+ * works" browser test: the same network, loaded in Node and saved again with the final softmax Dense
+ * layer cut to its first two outputs (cat, dog). Softmax over the cat and dog logits alone is what a
+ * cat/dog model with these weights computes, so it is a real model, not a stand-in. Each weight keeps
+ * the storage type (quantization) it had in the source model.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { ModelMetadata } from '../../edge/src/contract.ts';
+import { loadModel, modelArtifacts, readModelJson, writeModel } from '../../training/src/model/io.ts';
+import type { WeightDtype, WeightSpec } from '../../training/src/model/quantize.ts';
+
+/** The first `keep` entries along the last axis of a row-major array whose last axis has `last` entries. */
+export function firstOfLastAxis(values: Float32Array, last: number, keep: number): Float32Array<ArrayBuffer> {
+  const rows = values.length / last;
+  const out = new Float32Array(rows * keep);
+  for (let r = 0; r < rows; r++) out.set(values.subarray(r * last, r * last + keep), r * keep);
+  return out;
+}
+
+interface TopologyLayer {
+  name: string;
+  config: { units?: number };
+}
+
+/** Writes the two-class model (model.json, shards, metadata.json with labels [cat, dog]) to `outDir`. */
+export async function writeTwoClassModel(srcDir: string, outDir: string, version: string): Promise<void> {
+  const source = ModelMetadata.parse(JSON.parse(readFileSync(join(srcDir, 'metadata.json'), 'utf8')));
+  if (source.labels.length !== 3) throw new Error(`${srcDir} is not a three-class model (labels ${source.labels.join(', ')})`);
+  const model = await loadModel(srcDir);
+  let artifacts: tf.io.ModelArtifacts;
+  let head: string;
+  try {
+    const out = model.outputs.length === 1 ? model.outputs[0]!.sourceLayer : null;
+    const config = out?.getConfig();
+    if (!out || out.getClassName() !== 'Dense' || config?.activation !== 'softmax' || config.units !== 3) {
+      throw new Error(`${srcDir}: the model's output is not a three-unit softmax Dense layer`);
+    }
+    head = out.name;
+    artifacts = await modelArtifacts(model);
+  } finally {
+    model.dispose();
+  }
+
+  const layers = (artifacts.modelTopology as { config: { layers: TopologyLayer[] } }).config.layers;
+  layers.find((l) => l.name === head)!.config.units = 2;
+
+  // Saved weights are float32, one after another in spec order.
+  const data = new Float32Array(tf.io.concatenateArrayBuffers([artifacts.weightData as ArrayBuffer].flat()));
+  const specs: WeightSpec[] = [];
+  const parts: Float32Array[] = [];
+  let offset = 0;
+  for (const spec of artifacts.weightSpecs as WeightSpec[]) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    let values: Float32Array = data.subarray(offset, offset + size);
+    offset += size;
+    if (spec.name === `${head}/kernel` || spec.name === `${head}/bias`) {
+      values = firstOfLastAxis(values, 3, 2);
+      spec.shape = [...spec.shape.slice(0, -1), 2];
+    }
+    specs.push(spec);
+    parts.push(values);
+  }
+  const weights = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (weights.set(p, at), at + p.length), 0);
+
+  const stored = new Map(readModelJson(srcDir).weightsManifest.flatMap((g) => g.weights.map((w) => [w.name, w.quantization?.dtype])));
+  const policy = (s: WeightSpec): WeightDtype => stored.get(s.name) ?? 'float32';
+  const files = writeModel(outDir, { ...artifacts, weightSpecs: specs, weightData: weights.buffer }, policy);
+  const metadata: ModelMetadata = {
+    ...source,
+    version,
+    labels: ['cat', 'dog'],
+    // Not measured for this test model: only the cat/dog accuracy of the model it was cut from.
+    metrics: { accuracy: source.metrics.accuracy },
+    files
+  };
+  writeFileSync(join(outDir, 'metadata.json'), JSON.stringify(metadata, null, 2));
+}

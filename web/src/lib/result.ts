@@ -1,0 +1,15 @@
+/** How a verdict reads on screen, and which probabilities a result shows. Pure: no DOM, no tfjs. */
+import { LABELS, type Label, type Verdict } from '../../../edge/src/contract';
+import type { Probabilities } from './classifier/verdict';
+
+export const HEADLINES: Record<Verdict, string> = {
+  cat: 'A cat',
+  dog: 'A dog',
+  neither: 'No cat or dog here',
+  unsure: 'Not sure'
+};
+
+/** The labels the model gave a probability for, in output order: three, or two for an older model. */
+export function outputLabels(p: Probabilities): Label[] {
+  return LABELS.filter((l) => p[l] !== undefined);
+}
