@@ -63,6 +63,7 @@ function trainProgram(): Command {
     .option('--backbone <name>', 'folder in --backbones-root', 'mobilenet_v1_1.0_224_trunc_pw12')
     .option('--backbones-root <dir>', 'ImageNet backbones (default: $PAWLENS_BACKBONES or ../shared/backbones)')
     .option('--size <px>', 'square input size', integerFrom(32), 160)
+    .option('--crop <share>', 'centre share of each side of a photo the model sees (1 = the whole photo)', share, 1)
     .option('--augment <n>', 'augmented copies of each training image (seeded crop, rotation, mirror, colour, blur, JPEG quality)', integerFrom(0), 2)
     .option('--epochs <n>', 'training epochs (cosine learning-rate decay)', integerFrom(1), d.epochs)
     .option('--batch <n>', 'training batch size', integerFrom(1), d.batchSize)
@@ -102,6 +103,7 @@ function trainProgram(): Command {
         backbonesRoot: backbonesRoot(f.backbonesRoot),
         backbone: f.backbone,
         size: f.size,
+        crop: f.crop,
         augment: DEFAULT_AUGMENT,
         augmentCopies: f.augment,
         top: {

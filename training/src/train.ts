@@ -32,6 +32,8 @@ export interface TrainConfig {
   backbonesRoot: string;
   backbone: string;
   size: number;
+  /** centre share of each side of a photo the model sees (1 = the whole photo) */
+  crop: number;
   augment: AugmentConfig;
   augmentCopies: number;
   top: TopConfig;
@@ -84,8 +86,8 @@ export async function activations(cfg: TrainConfig, gathered: Gathered): Promise
   const backbone = await loadBackbone(backboneDir(cfg.backbone, cfg.backbonesRoot), cfg.size);
   const split = splitBackbone(backbone);
   backbone.dispose();
-  const cut: CutSpec = { modelDir: backboneDir(cfg.backbone, cfg.backbonesRoot), cut: split.cut, size: cfg.size, norm: MOBILENET_NORMALIZATION };
-  const root = resolve(cfg.cacheDir, `${cfg.backbone}-${split.cut}-${cfg.size}`);
+  const cut: CutSpec = { modelDir: backboneDir(cfg.backbone, cfg.backbonesRoot), cut: split.cut, size: cfg.size, crop: cfg.crop, norm: MOBILENET_NORMALIZATION };
+  const root = resolve(cfg.cacheDir, `${cfg.backbone}-${split.cut}-${cfg.size}${cfg.crop < 1 ? `-crop${cfg.crop}` : ''}`);
   const examples = gathered.examples;
   const job = (e: Example, view: ActivationJob['view']): ActivationJob => ({ id: e.id, src: { path: e.path, synthetic: e.synthetic }, view });
   const viewSpecs: { key: string; jobs: ActivationJob[]; owners: number[] }[] = [
@@ -213,7 +215,7 @@ export async function quantizeAndExport(
       const res = await computeActivations(
         testIdx.map((i) => ({ id: p.examples[i]!.id, src: { path: p.examples[i]!.path, synthetic: p.examples[i]!.synthetic }, view: {} })),
         {
-          spec: { modelDir: dir, exported: true, size: cfg.size, norm: p.cut.norm },
+          spec: { modelDir: dir, exported: true, size: cfg.size, crop: cfg.crop, norm: p.cut.norm },
           cacheDir: resolve(cfg.cacheDir, 'exported', `${policy}-${hash}`),
           workers: cfg.workers,
           batchSize: cfg.batchSize,
@@ -280,6 +282,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
     version,
     created,
     size: cfg.size,
+    crop: cfg.crop,
     normalization: p.cut.norm,
     unsureThreshold: unsure.threshold,
     metrics: {
@@ -324,6 +327,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
     params: {
       backbone: cfg.backbone,
       size: cfg.size,
+      crop: cfg.crop,
       sources: cfg.sources,
       synthetic: cfg.synthetic,
       augmentCopies: cfg.augmentCopies,

@@ -213,8 +213,8 @@ class PawlensApp {
     const classifier = this.classifier;
     const model = this.model;
     if (!classifier || !model) throw new Error(this.status || 'The classifier is not ready.');
-    const { inputSize, normalization } = classifier.metadata;
-    const raw = await classifier.predict(modelInput(photo, inputSize, normalization));
+    const { inputSize, normalization, crop } = classifier.metadata;
+    const raw = await classifier.predict(modelInput(photo, inputSize, normalization, crop));
     const prediction = { ...raw, latencyMs: round(raw.latencyMs) };
     if (this.settings.sharing) {
       const first = !this.loadReported;

@@ -1,5 +1,5 @@
 /** Photos to pixels in the browser: decode with EXIF orientation, downscale, then the shared preprocessing. */
-import { fitWithin, normalizePixels, type Normalization } from './preprocess';
+import { cropRect, fitWithin, normalizePixels, type Normalization } from './preprocess';
 
 /** Longest side a photo is kept at after decoding; enough to show it and far above the model's input. */
 export const MAX_SIDE = 1024;
@@ -41,8 +41,8 @@ export function drawWithin(source: CanvasImageSource, width: number, height: num
 
 let inputCanvas: HTMLCanvasElement | undefined;
 
-/** The model's input for a photo: stretched to [h, w] like training does, then normalised, RGB floats. */
-export function modelInput(photo: HTMLCanvasElement, [h, w]: readonly [number, number], norm: Normalization): Float32Array {
+/** The model's input for a photo: its centre `crop` stretched to [h, w] like training does, then normalised, RGB floats. */
+export function modelInput(photo: HTMLCanvasElement, [h, w]: readonly [number, number], norm: Normalization, crop = 1): Float32Array {
   // One canvas reused for every prediction (setting its size clears it).
   const canvas = (inputCanvas ??= document.createElement('canvas'));
   canvas.width = w;
@@ -50,6 +50,7 @@ export function modelInput(photo: HTMLCanvasElement, [h, w]: readonly [number, n
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) throw new Error('This browser cannot draw images (no 2D canvas).');
   ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(photo, 0, 0, w, h);
+  const r = cropRect(photo.width, photo.height, crop);
+  ctx.drawImage(photo, r.left, r.top, r.width, r.height, 0, 0, w, h);
   return normalizePixels(ctx.getImageData(0, 0, w, h).data, 4, norm);
 }
