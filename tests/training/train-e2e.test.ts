@@ -47,7 +47,7 @@ describe.skipIf(!haveShared(SMOKE, BAD, NOT_PETS, join(BACKBONES, BACKBONE)))('n
       augment: DEFAULT_AUGMENT,
       augmentCopies: 1,
       top: { ...DEFAULT_TOP, epochs: 1, batchSize: 8, pooling: 'avg+max', hidden: 0 },
-      maxPetRejected: 0.02,
+      targets: { petRight: 0.975, nonPetRejected: 0.95 },
       quantize: ['uint8-large', 'float32'],
       maxQuantDrop: 0.003,
       maxBytes: 2.5e6,

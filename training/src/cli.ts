@@ -77,7 +77,8 @@ function trainProgram(): Command {
     .option('--dropout <p>', 'dropout before the head', share, d.dropout)
     .option('--label-smoothing <e>', 'label smoothing', share, d.labelSmoothing)
     .option('--patience <n>', 'stop after n epochs without a better validation loss', integerFrom(1), d.patience)
-    .option('--max-pet-rejected <share>', 'validation cat/dog photos the unsure threshold may turn away', share, 0.02)
+    .option('--target-pet-right <share>', 'calibration aim: cat/dog photos given their own label (validation)', share, 0.975)
+    .option('--target-non-pet-rejected <share>', 'calibration aim: non-pet photos answered neither or unsure (validation)', share, 0.95)
     .option('--quantize <list>', `quantizations to measure, comma-separated (${Object.keys(POLICIES).join(', ')})`, 'uint8-large,float16,float32')
     .option('--max-bytes <n>', 'largest model to ship', integerFrom(1), 2_500_000)
     .option('--max-quant-drop <share>', 'accuracy a quantization may cost against float32', share, 0.003)
@@ -121,7 +122,7 @@ function trainProgram(): Command {
           patience: f.patience,
           seed: f.seed
         },
-        maxPetRejected: f.maxPetRejected,
+        targets: { petRight: f.targetPetRight, nonPetRejected: f.targetNonPetRejected },
         quantize,
         maxQuantDrop: f.maxQuantDrop,
         maxBytes: f.maxBytes,

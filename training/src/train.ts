@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { MOBILENET_NORMALIZATION } from '../../web/src/lib/classifier/preprocess.ts';
 import { initBackend, type NodeBackend } from './backend.ts';
-import { chooseThreshold, type ThresholdChoice } from './calibrate.ts';
+import { calibrate, type CalibrationTargets } from './calibrate.ts';
 import { augmentKey, augmentParams, type AugmentConfig } from './data/augment.ts';
 import { examplesFingerprint, gatherExamples, readExclusions, type Example, type Gathered, type SourceSpec, type SyntheticCounts } from './data/examples.ts';
 import { countBy, CLASS_NAMES, type Counts } from './data/scan.ts';
@@ -22,7 +22,7 @@ import { composeModel } from './model/compose.ts';
 import { loadCut, type CutSpec } from './model/cut.ts';
 import { modelArtifacts, writeModel, type WrittenFile } from './model/io.ts';
 import { POLICIES, quantizedBytes, type PolicyName, type WeightSpec } from './model/quantize.ts';
-import { createTop, disposeTop, fitTop, predictTop, type EpochRecord, type RowSet, type Top, type TopConfig } from './model/top.ts';
+import { addNeitherBias, createTop, disposeTop, fitTop, predictTop, type EpochRecord, type RowSet, type Top, type TopConfig } from './model/top.ts';
 import { buildReport, formatReport, type Report } from './report.ts';
 import { newRunId, saveRun, type RunRecord } from './tracking.ts';
 
@@ -37,8 +37,8 @@ export interface TrainConfig {
   augment: AugmentConfig;
   augmentCopies: number;
   top: TopConfig;
-  /** the share of validation cat/dog photos the unsure threshold may turn away */
-  maxPetRejected: number;
+  /** what the neither bias and unsure threshold aim at, on validation */
+  targets: CalibrationTargets;
   /** quantization policies to try, smallest first; the first within maxQuantDrop of float32 wins */
   quantize: PolicyName[];
   maxQuantDrop: number;
@@ -262,13 +262,15 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
 
   const { top, history, bestEpoch } = await timed(timings, 'fitMs', () => fit(p, cfg.top));
   const all = rowSet(p, p.examples.map((_, i) => i));
-  const probs = predictTop(top, all);
 
+  // Stage 4: calibrate on validation, then fold the neither bias into the head.
   const valIdx = indicesWhere(p, (e) => e.split === 'val' && !e.reportOnly);
-  const unsure: ThresholdChoice = chooseThreshold(
-    valIdx.map((i) => probs[i]!),
-    valIdx.map((i) => p.examples[i]!.label),
-    cfg.maxPetRejected
+  const trained = predictTop(top, rowSet(p, valIdx));
+  const unsure = calibrate(trained, valIdx.map((i) => p.examples[i]!.label), cfg.targets);
+  addNeitherBias(top, unsure.neitherBias);
+  const probs = predictTop(top, all);
+  console.log(
+    `calibrated on validation: neither bias ${unsure.neitherBias}, unsure below ${unsure.threshold} (val: pets right ${pct(unsure.petRight)}, non-pets turned away ${pct(unsure.nonPetRejected)})`
   );
   const val = evaluateSplit(p, probs, unsure.threshold, 'val');
   const test = evaluateSplit(p, probs, unsure.threshold, 'test');
@@ -333,7 +335,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
       augmentCopies: cfg.augmentCopies,
       augment: cfg.augment,
       top: cfg.top,
-      maxPetRejected: cfg.maxPetRejected,
+      targets: cfg.targets,
       quantize: cfg.quantize,
       seed: cfg.seed
     },
