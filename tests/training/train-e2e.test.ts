@@ -48,6 +48,7 @@ describe.skipIf(!haveShared(SMOKE, BAD, NOT_PETS, join(BACKBONES, BACKBONE)))('n
       augmentCopies: 1,
       top: { ...DEFAULT_TOP, epochs: 1, batchSize: 8, pooling: 'avg+max', hidden: 0 },
       targets: { petRight: 0.975, nonPetRejected: 0.95 },
+      extraRepeat: 1,
       quantize: ['uint8-large', 'float32'],
       maxQuantDrop: 0.003,
       maxBytes: 2.5e6,

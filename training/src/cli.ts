@@ -59,6 +59,7 @@ function sources(f: SourceFlags): SourceSpec[] {
 function trainProgram(): Command {
   const d = DEFAULT_TOP;
   return sourceOptions(cliProgram('train', 'Trains a cat / dog / neither model and writes it (model.json, shards, metadata.json) plus a run record.'))
+    .option('--extra-repeat <n>', 'times each --extra training photo is shown per epoch', integerFrom(1), 3)
     .option('--synthetic <n>', 'made-up non-pet images (noise, flat colour, screens, …) added to train; a quarter as many to val and test', integerFrom(0), 800)
     .option('--backbone <name>', 'folder in --backbones-root', 'mobilenet_v1_1.0_224_trunc_pw12')
     .option('--backbones-root <dir>', 'ImageNet backbones (default: $PAWLENS_BACKBONES or ../shared/backbones)')
@@ -123,6 +124,7 @@ function trainProgram(): Command {
           seed: f.seed
         },
         targets: { petRight: f.targetPetRight, nonPetRejected: f.targetNonPetRejected },
+        extraRepeat: f.extraRepeat,
         quantize,
         maxQuantDrop: f.maxQuantDrop,
         maxBytes: f.maxBytes,

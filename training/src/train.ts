@@ -39,6 +39,8 @@ export interface TrainConfig {
   top: TopConfig;
   /** what the neither bias and unsure threshold aim at, on validation */
   targets: CalibrationTargets;
+  /** times each training photo of an extra source (photos from elsewhere) is shown per epoch */
+  extraRepeat: number;
   /** quantization policies to try, smallest first; the first within maxQuantDrop of float32 wins */
   quantize: PolicyName[];
   maxQuantDrop: number;
@@ -157,9 +159,11 @@ export function rowSet(p: Prepared, idx: readonly number[], withViews = false): 
 export const indicesWhere = (p: Prepared, f: (e: Example) => boolean) => p.examples.map((e, i) => (f(e) ? i : -1)).filter((i) => i >= 0);
 
 /** Stage 3: fine-tune the last pointwise conv and train the head; early stopping on validation. */
-export async function fit(p: Prepared, cfg: TopConfig): Promise<{ top: Top; history: EpochRecord[]; bestEpoch: number }> {
+export async function fit(p: Prepared, cfg: TopConfig, extraRepeat = 1): Promise<{ top: Top; history: EpochRecord[]; bestEpoch: number }> {
   const top = createTop(p.split, CLASS_NAMES.length, cfg.seed, cfg.pooling, cfg.hidden);
-  const train = rowSet(p, indicesWhere(p, (e) => e.split === 'train'), true);
+  // Photos from other sources are few and unlike the main set: shown more often, they weigh more.
+  const trainIdx = indicesWhere(p, (e) => e.split === 'train').flatMap((i) => Array(p.examples[i]!.role === 'extra' ? extraRepeat : 1).fill(i));
+  const train = rowSet(p, trainIdx, true);
   const val = rowSet(p, indicesWhere(p, (e) => e.split === 'val' && !e.reportOnly));
   const { history, bestEpoch } = await fitTop(top, train, val, cfg, p.views.length);
   return { top, history, bestEpoch };
@@ -260,7 +264,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
   const counts: Counts = countBy(p.examples);
   console.log(`dataset fingerprint ${fingerprint.slice(0, 16)}…  train ${JSON.stringify(counts.train)} val ${JSON.stringify(counts.val)} test ${JSON.stringify(counts.test)}`);
 
-  const { top, history, bestEpoch } = await timed(timings, 'fitMs', () => fit(p, cfg.top));
+  const { top, history, bestEpoch } = await timed(timings, 'fitMs', () => fit(p, cfg.top, cfg.extraRepeat));
   const all = rowSet(p, p.examples.map((_, i) => i));
 
   // Stage 4: calibrate on validation, then fold the neither bias into the head.
@@ -336,6 +340,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
       augment: cfg.augment,
       top: cfg.top,
       targets: cfg.targets,
+      extraRepeat: cfg.extraRepeat,
       quantize: cfg.quantize,
       seed: cfg.seed
     },
