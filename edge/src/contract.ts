@@ -200,8 +200,8 @@ export const ModelMetrics = z
 export type ModelMetrics = z.infer<typeof ModelMetrics>;
 
 /**
- * `model/metadata.json`. The model takes a float32 tensor [batch, h, w, 3] of RGB pixels that were
- * resized to `inputSize` and then mapped with `x * normalization.scale + normalization.offset`.
+ * `model/metadata.json`. The model takes a float32 tensor [batch, h, w, 3] of RGB pixels: the centre
+ * `crop` of the photo resized to `inputSize`, then mapped with `x * normalization.scale + normalization.offset`.
  */
 export const ModelMetadata = z
   .object({
@@ -209,6 +209,8 @@ export const ModelMetadata = z
     created: z.string(),
     labels: ModelLabels,
     inputSize: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+    /** The centre share of each side of a photo the model sees (1, the default, is the whole photo). */
+    crop: z.number().gt(0).max(1).default(1),
     normalization: z.object({ scale: z.number(), offset: z.number() }),
     /** Below this top-class probability the app answers "unsure". */
     unsureThreshold: z.number().min(0.5).max(1),

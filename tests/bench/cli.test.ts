@@ -3,38 +3,15 @@
  * line (exit 1, no stack trace) before any benchmark work starts; bench:model also runs for real on a
  * couple of photos with the old two-class model against itself.
  */
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT, expectOneLineError, runScript } from '../cli-run.ts';
 import { DATASETS, haveShared } from '../shared-data.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const MODEL = join(ROOT, 'model');
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a bench script as `npm run` would (async, so the tests below can run side by side). */
-function bench(name: string, ...args: string[]): Promise<Run> {
-  return new Promise((ok) => {
-    const child = execFile(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'bench', `${name}.ts`), ...args], { cwd: ROOT }, (_err, stdout, stderr) =>
-      ok({ status: child.exitCode, stdout, stderr })
-    );
-  });
-}
-
-/** Exit 1 with exactly one line on stderr, starting with `error:`, and nothing on stdout. */
-function expectOneLineError(r: Run, mentions: string) {
-  expect(r.status, r.stderr).toBe(1);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toContain(mentions);
-}
+/** Runs a bench script as `npm run` would. */
+const bench = (name: string, ...args: string[]) => runScript(`bench/${name}.ts`, ...args);
 
 describe.concurrent.each(['model', 'web', 'api', 'limits'])('npm run bench:%s', (name) => {
   it('--help prints usage and exits 0', async () => {

@@ -2,39 +2,17 @@
  * Every training command answers --help with usage (exit 0), and a wrong flag, value or path with one
  * `error:` line (exit 1, no stack trace). `predict` also runs for real on files and a folder.
  */
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, expectOneLineError, runScript } from '../cli-run.ts';
 import { haveShared } from '../shared-data.ts';
 import { BAD, SMOKE, smokeFiles } from './helpers.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const shippedLabels = (JSON.parse(readFileSync(join(ROOT, 'model/metadata.json'), 'utf8')) as { labels: string[] }).labels;
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(cmd: string, ...args: string[]): Promise<Run> {
-  return new Promise((ok) => {
-    const child = execFile(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'training/src/cli.ts'), cmd, ...args], { cwd: ROOT, maxBuffer: 1 << 24 }, (_e, stdout, stderr) =>
-      ok({ status: child.exitCode, stdout, stderr })
-    );
-  });
-}
-
-function expectOneLineError(r: Run, mentions: string) {
-  expect(r.status, r.stderr).toBe(1);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toContain(mentions);
-}
+const cli = (cmd: string, ...args: string[]) => runScript('training/src/cli.ts', cmd, ...args);
 
 describe.concurrent.each(['train', 'eval', 'predict', 'publish', 'runs'])('npm run %s', (cmd) => {
   it('--help prints usage and exits 0', async () => {
@@ -54,7 +32,7 @@ describe.concurrent('training flag values and paths', () => {
   it.each([
     ['train', ['--size', 'big'], '--size'],
     ['train', ['--data', '/no/such/folder'], '/no/such/folder'],
-    ['train', ['--max-pet-rejected', '2'], 'between 0 and 1'],
+    ['train', ['--target-pet-right', '2'], 'between 0 and 1'],
     ['train', ['--quantize', 'int4'], 'int4'],
     ['eval', ['--model', '/no/such/model'], 'no exported model'],
     ['eval', ['--split', 'holdout'], '--split'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseThreshold } from '../../training/src/calibrate.ts';
+import { calibrate, range, withNeitherBias } from '../../training/src/calibrate.ts';
 import { computeMetrics, confusionMatrix, expectedCalibrationError, logLoss, verdictIndex, worstMistakes } from '../../training/src/metrics.ts';
 
 // Hand-computed case: 8 photos, labels cat=0 dog=1 neither=2, probabilities [cat, dog, neither].
@@ -78,17 +78,35 @@ describe('three-class metrics', () => {
   });
 });
 
-describe('the unsure threshold', () => {
-  it('is the highest that turns away at most the allowed share of validation pets', () => {
-    const pets = [[0.95, 0.05, 0], [0.9, 0.1, 0], [0.8, 0.2, 0], [0.7, 0.3, 0]];
-    const nonPets = [[0.6, 0.1, 0.3], [0.1, 0.1, 0.8]];
-    const all = [...pets, ...nonPets];
-    const y = [0, 0, 0, 0, 2, 2];
-    const t = chooseThreshold(all, y, 0.25);
-    // 0.7 may go (1 of 4 pets), 0.8 may not: thresholds up to 0.8 keep it at 1/4
-    expect(t.threshold).toBeCloseTo(0.8, 6);
-    expect(t.petRejected).toBe(0.25);
-    expect(t.nonPetRejected).toBe(1);
-    expect(chooseThreshold(all, y, 0).threshold).toBeCloseTo(0.7, 6);
+describe('calibration on validation', () => {
+  it('a neither bias is the softmax of shifted logits', () => {
+    const logits = [1, 0.5, 2];
+    const soft = (z: number[]) => z.map((v) => Math.exp(v) / z.reduce((a, u) => a + Math.exp(u), 0));
+    const p = soft(logits);
+    withNeitherBias(p, -1.5).forEach((v, k) => expect(v).toBeCloseTo(soft([1, 0.5, 0.5])[k]!, 12));
+    expect(withNeitherBias([0.3, 0.7], 5)).toEqual([0.3, 0.7]);
+  });
+
+  it('picks the bias and threshold with the best worst-case margin over both targets', () => {
+    // A cat that looks a lot like "neither"; a clear cat; two clear non-pets.
+    const probs = [
+      [0.3, 0.05, 0.65],
+      [0.95, 0.03, 0.02],
+      [0.02, 0.03, 0.95],
+      [0.02, 0.03, 0.95]
+    ];
+    const labels = [0, 0, 2, 2];
+    const c = calibrate(probs, labels, { petRight: 1, nonPetRejected: 1 }, { biases: range(-2, 1, 0.5), thresholds: range(0.5, 0.9, 0.1) });
+    // Bias -0.5 still calls the first cat "neither" (0.53); at -1 it is a cat at 0.509, so only the
+    // 0.5 threshold keeps it, and the non-pets stay "neither" (0.87). -1.5 also works but changes more.
+    expect(c.neitherBias).toBe(-1);
+    expect(c.threshold).toBe(0.5);
+    expect(c.petRight).toBe(1);
+    expect(c.nonPetRejected).toBe(1);
+  });
+
+  it('grids have no drift', () => {
+    expect(range(0.5, 0.6, 0.01)).toHaveLength(11);
+    expect(range(0.5, 0.6, 0.01).at(-1)).toBe(0.6);
   });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeRgb, mirrorRgb, normalize } from '../../training/src/data/decode.ts';
 import { fingerprintOf, scanDataset } from '../../training/src/data/scan.ts';
-import { MOBILENET_NORMALIZATION } from '../../web/src/lib/classifier/preprocess.ts';
+import sharp from 'sharp';
+import { MOBILENET_NORMALIZATION, cropRect } from '../../web/src/lib/classifier/preprocess.ts';
 import { haveShared } from '../shared-data.ts';
 import { BAD, SMOKE, datasetWithBadInputs, smokeFiles } from './helpers.ts';
 
@@ -35,6 +36,16 @@ describe.skipIf(!haveShared(SMOKE, BAD))('scanning real folders', () => {
     expect(x[5]).toBeCloseTo(rgb[5]! / 127.5 - 1, 6);
     expect(Math.min(...x)).toBeGreaterThanOrEqual(-1);
     expect(Math.max(...x)).toBeLessThanOrEqual(1);
+  });
+
+  it("applies the model's centre crop after EXIF orientation, as the browser draws it", async () => {
+    const photo = smokeFiles('dog')[0]!;
+    const meta = await sharp(photo).metadata();
+    const r = cropRect(meta.width!, meta.height!, 0.6);
+    const expected = await sharp(photo).extract(r).resize(32, 32, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+    const got = await decodeRgb(photo, { width: 32, height: 32 }, { crop: 0.6 });
+    expect(Buffer.from(got).equals(expected)).toBe(true);
+    expect(Buffer.from(await decodeRgb(photo, { width: 32, height: 32 })).equals(expected)).toBe(false);
   });
 
   it('mirrors resized pixels left-right, row by row', () => {

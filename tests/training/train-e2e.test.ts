@@ -43,10 +43,12 @@ describe.skipIf(!haveShared(SMOKE, BAD, NOT_PETS, join(BACKBONES, BACKBONE)))('n
       backbonesRoot: BACKBONES,
       backbone: BACKBONE,
       size: 64,
+      crop: 0.9,
       augment: DEFAULT_AUGMENT,
       augmentCopies: 1,
       top: { ...DEFAULT_TOP, epochs: 1, batchSize: 8, pooling: 'avg+max', hidden: 0 },
-      maxPetRejected: 0.02,
+      targets: { petRight: 0.975, nonPetRejected: 0.95 },
+      extraRepeat: 1,
       quantize: ['uint8-large', 'float32'],
       maxQuantDrop: 0.003,
       maxBytes: 2.5e6,
@@ -74,6 +76,7 @@ describe.skipIf(!haveShared(SMOKE, BAD, NOT_PETS, join(BACKBONES, BACKBONE)))('n
     expect(meta.runId).toBe(run.id);
     expect(meta.datasetFingerprint).toBe(run.data.fingerprint);
     expect(meta.inputSize).toEqual([64, 64]);
+    expect(meta.crop).toBe(0.9);
     expect(meta.unsureThreshold).toBe(run.unsure.threshold);
     for (const f of meta.files) expect(readFileSync(join(out, f.path)).byteLength).toBe(f.bytes);
     const model = await loadModel(out);

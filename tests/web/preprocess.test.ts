@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MOBILENET_NORMALIZATION, fitWithin, normalizePixels } from '../../web/src/lib/classifier/preprocess.ts';
+import { MOBILENET_NORMALIZATION, cropRect, fitWithin, normalizePixels } from '../../web/src/lib/classifier/preprocess.ts';
 
 describe('preprocessing (shared with training)', () => {
   it('maps RGBA bytes to normalised RGB floats and drops alpha', () => {
@@ -21,5 +21,12 @@ describe('preprocessing (shared with training)', () => {
     expect(fitWithin(6000, 8000, 1024)).toEqual({ width: 768, height: 1024 });
     expect(fitWithin(640, 480, 1024)).toEqual({ width: 640, height: 480 });
     expect(fitWithin(20000, 10, 1024)).toEqual({ width: 1024, height: 1 });
+  });
+
+  it('crops the centre share of each side (training and the browser use the same rectangle)', () => {
+    expect(cropRect(320, 240)).toEqual({ left: 0, top: 0, width: 320, height: 240 });
+    expect(cropRect(320, 240, 0.75)).toEqual({ left: 40, top: 30, width: 240, height: 180 });
+    expect(cropRect(101, 50, 0.5)).toEqual({ left: 25, top: 12, width: 51, height: 25 });
+    expect(cropRect(3, 3, 0.01)).toEqual({ left: 1, top: 1, width: 1, height: 1 });
   });
 });

@@ -59,10 +59,12 @@ function sources(f: SourceFlags): SourceSpec[] {
 function trainProgram(): Command {
   const d = DEFAULT_TOP;
   return sourceOptions(cliProgram('train', 'Trains a cat / dog / neither model and writes it (model.json, shards, metadata.json) plus a run record.'))
+    .option('--extra-repeat <n>', 'times each --extra training photo is shown per epoch', integerFrom(1), 3)
     .option('--synthetic <n>', 'made-up non-pet images (noise, flat colour, screens, …) added to train; a quarter as many to val and test', integerFrom(0), 800)
     .option('--backbone <name>', 'folder in --backbones-root', 'mobilenet_v1_1.0_224_trunc_pw12')
     .option('--backbones-root <dir>', 'ImageNet backbones (default: $PAWLENS_BACKBONES or ../shared/backbones)')
     .option('--size <px>', 'square input size', integerFrom(32), 160)
+    .option('--crop <share>', 'centre share of each side of a photo the model sees (1 = the whole photo)', share, 1)
     .option('--augment <n>', 'augmented copies of each training image (seeded crop, rotation, mirror, colour, blur, JPEG quality)', integerFrom(0), 2)
     .option('--epochs <n>', 'training epochs (cosine learning-rate decay)', integerFrom(1), d.epochs)
     .option('--batch <n>', 'training batch size', integerFrom(1), d.batchSize)
@@ -76,7 +78,8 @@ function trainProgram(): Command {
     .option('--dropout <p>', 'dropout before the head', share, d.dropout)
     .option('--label-smoothing <e>', 'label smoothing', share, d.labelSmoothing)
     .option('--patience <n>', 'stop after n epochs without a better validation loss', integerFrom(1), d.patience)
-    .option('--max-pet-rejected <share>', 'validation cat/dog photos the unsure threshold may turn away', share, 0.02)
+    .option('--target-pet-right <share>', 'calibration aim: cat/dog photos given their own label (validation)', share, 0.975)
+    .option('--target-non-pet-rejected <share>', 'calibration aim: non-pet photos answered neither or unsure (validation)', share, 0.95)
     .option('--quantize <list>', `quantizations to measure, comma-separated (${Object.keys(POLICIES).join(', ')})`, 'uint8-large,float16,float32')
     .option('--max-bytes <n>', 'largest model to ship', integerFrom(1), 2_500_000)
     .option('--max-quant-drop <share>', 'accuracy a quantization may cost against float32', share, 0.003)
@@ -102,6 +105,7 @@ function trainProgram(): Command {
         backbonesRoot: backbonesRoot(f.backbonesRoot),
         backbone: f.backbone,
         size: f.size,
+        crop: f.crop,
         augment: DEFAULT_AUGMENT,
         augmentCopies: f.augment,
         top: {
@@ -119,7 +123,8 @@ function trainProgram(): Command {
           patience: f.patience,
           seed: f.seed
         },
-        maxPetRejected: f.maxPetRejected,
+        targets: { petRight: f.targetPetRight, nonPetRejected: f.targetNonPetRejected },
+        extraRepeat: f.extraRepeat,
         quantize,
         maxQuantDrop: f.maxQuantDrop,
         maxBytes: f.maxBytes,

@@ -49,7 +49,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const res = await computeActivations(
     chosen.map((e) => ({ id: e.id, src: { path: e.path }, view: {} })),
     {
-      spec: { modelDir: dir, exported: true, size: meta.inputSize[0], norm: meta.normalization },
+      spec: { modelDir: dir, exported: true, size: meta.inputSize[0], crop: meta.crop, norm: meta.normalization },
       cacheDir: resolve(o.cacheDir, 'eval', modelKey),
       workers: o.workers,
       batchSize: o.batchSize,

@@ -9,6 +9,7 @@ export interface MetadataInput {
   version: string;
   created: Date;
   size: number;
+  crop: number;
   normalization: Normalization;
   unsureThreshold: number;
   metrics: ModelMetadata['metrics'];
@@ -31,6 +32,7 @@ export function buildMetadata(m: MetadataInput): ModelMetadata {
     created: m.created.toISOString(),
     labels: [...LABELS],
     inputSize: [m.size, m.size],
+    crop: m.crop,
     normalization: m.normalization,
     unsureThreshold: m.unsureThreshold,
     metrics: m.metrics,

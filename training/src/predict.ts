@@ -56,7 +56,7 @@ export async function loadPredictor(modelDir: string): Promise<Predictor> {
   return {
     metadata,
     decode: (file) =>
-      decodeRgb(file, { width: w, height: h }).then(
+      decodeRgb(file, { width: w, height: h }, { crop: metadata.crop }).then(
         (rgb) => ({ file, rgb }),
         (e: Error) => ({ file, error: e.message })
       ),

@@ -21,7 +21,7 @@ export interface RunRecord {
   bestEpoch: number;
   /** float32 figures on val and test, cat/dog photos from other sources, and the shipped (quantized) model's on test */
   metrics: { val: Metrics; test: Metrics; crossSource: Metrics | null; shipped: Metrics; groups: { val: GroupFigure[]; test: GroupFigure[] } };
-  unsure: { threshold: number; petRejected: number; nonPetRejected: number };
+  unsure: { neitherBias: number; threshold: number; petRight: number; petRejected: number; nonPetRejected: number };
   quantization: { chosen: string; candidates: { policy: string; bytes: number; accuracy: number; nonPetRejected: number }[] };
   worstMistakes: { rel: string; actual: string; probabilities: number[] }[];
   model: { out: string; bytes: number; version: string };

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { MOBILENET_NORMALIZATION } from '../../web/src/lib/classifier/preprocess.ts';
 import { initBackend, type NodeBackend } from './backend.ts';
-import { chooseThreshold, type ThresholdChoice } from './calibrate.ts';
+import { calibrate, type CalibrationTargets } from './calibrate.ts';
 import { augmentKey, augmentParams, type AugmentConfig } from './data/augment.ts';
 import { examplesFingerprint, gatherExamples, readExclusions, type Example, type Gathered, type SourceSpec, type SyntheticCounts } from './data/examples.ts';
 import { countBy, CLASS_NAMES, type Counts } from './data/scan.ts';
@@ -22,7 +22,7 @@ import { composeModel } from './model/compose.ts';
 import { loadCut, type CutSpec } from './model/cut.ts';
 import { modelArtifacts, writeModel, type WrittenFile } from './model/io.ts';
 import { POLICIES, quantizedBytes, type PolicyName, type WeightSpec } from './model/quantize.ts';
-import { createTop, disposeTop, fitTop, predictTop, type EpochRecord, type RowSet, type Top, type TopConfig } from './model/top.ts';
+import { addNeitherBias, createTop, disposeTop, fitTop, predictTop, type EpochRecord, type RowSet, type Top, type TopConfig } from './model/top.ts';
 import { buildReport, formatReport, type Report } from './report.ts';
 import { newRunId, saveRun, type RunRecord } from './tracking.ts';
 
@@ -32,11 +32,15 @@ export interface TrainConfig {
   backbonesRoot: string;
   backbone: string;
   size: number;
+  /** centre share of each side of a photo the model sees (1 = the whole photo) */
+  crop: number;
   augment: AugmentConfig;
   augmentCopies: number;
   top: TopConfig;
-  /** the share of validation cat/dog photos the unsure threshold may turn away */
-  maxPetRejected: number;
+  /** what the neither bias and unsure threshold aim at, on validation */
+  targets: CalibrationTargets;
+  /** times each training photo of an extra source (photos from elsewhere) is shown per epoch */
+  extraRepeat: number;
   /** quantization policies to try, smallest first; the first within maxQuantDrop of float32 wins */
   quantize: PolicyName[];
   maxQuantDrop: number;
@@ -84,8 +88,8 @@ export async function activations(cfg: TrainConfig, gathered: Gathered): Promise
   const backbone = await loadBackbone(backboneDir(cfg.backbone, cfg.backbonesRoot), cfg.size);
   const split = splitBackbone(backbone);
   backbone.dispose();
-  const cut: CutSpec = { modelDir: backboneDir(cfg.backbone, cfg.backbonesRoot), cut: split.cut, size: cfg.size, norm: MOBILENET_NORMALIZATION };
-  const root = resolve(cfg.cacheDir, `${cfg.backbone}-${split.cut}-${cfg.size}`);
+  const cut: CutSpec = { modelDir: backboneDir(cfg.backbone, cfg.backbonesRoot), cut: split.cut, size: cfg.size, crop: cfg.crop, norm: MOBILENET_NORMALIZATION };
+  const root = resolve(cfg.cacheDir, `${cfg.backbone}-${split.cut}-${cfg.size}${cfg.crop < 1 ? `-crop${cfg.crop}` : ''}`);
   const examples = gathered.examples;
   const job = (e: Example, view: ActivationJob['view']): ActivationJob => ({ id: e.id, src: { path: e.path, synthetic: e.synthetic }, view });
   const viewSpecs: { key: string; jobs: ActivationJob[]; owners: number[] }[] = [
@@ -155,9 +159,11 @@ export function rowSet(p: Prepared, idx: readonly number[], withViews = false): 
 export const indicesWhere = (p: Prepared, f: (e: Example) => boolean) => p.examples.map((e, i) => (f(e) ? i : -1)).filter((i) => i >= 0);
 
 /** Stage 3: fine-tune the last pointwise conv and train the head; early stopping on validation. */
-export async function fit(p: Prepared, cfg: TopConfig): Promise<{ top: Top; history: EpochRecord[]; bestEpoch: number }> {
+export async function fit(p: Prepared, cfg: TopConfig, extraRepeat = 1): Promise<{ top: Top; history: EpochRecord[]; bestEpoch: number }> {
   const top = createTop(p.split, CLASS_NAMES.length, cfg.seed, cfg.pooling, cfg.hidden);
-  const train = rowSet(p, indicesWhere(p, (e) => e.split === 'train'), true);
+  // Photos from other sources are few and unlike the main set: shown more often, they weigh more.
+  const trainIdx = indicesWhere(p, (e) => e.split === 'train').flatMap((i) => Array(p.examples[i]!.role === 'extra' ? extraRepeat : 1).fill(i));
+  const train = rowSet(p, trainIdx, true);
   const val = rowSet(p, indicesWhere(p, (e) => e.split === 'val' && !e.reportOnly));
   const { history, bestEpoch } = await fitTop(top, train, val, cfg, p.views.length);
   return { top, history, bestEpoch };
@@ -213,7 +219,7 @@ export async function quantizeAndExport(
       const res = await computeActivations(
         testIdx.map((i) => ({ id: p.examples[i]!.id, src: { path: p.examples[i]!.path, synthetic: p.examples[i]!.synthetic }, view: {} })),
         {
-          spec: { modelDir: dir, exported: true, size: cfg.size, norm: p.cut.norm },
+          spec: { modelDir: dir, exported: true, size: cfg.size, crop: cfg.crop, norm: p.cut.norm },
           cacheDir: resolve(cfg.cacheDir, 'exported', `${policy}-${hash}`),
           workers: cfg.workers,
           batchSize: cfg.batchSize,
@@ -258,15 +264,17 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
   const counts: Counts = countBy(p.examples);
   console.log(`dataset fingerprint ${fingerprint.slice(0, 16)}…  train ${JSON.stringify(counts.train)} val ${JSON.stringify(counts.val)} test ${JSON.stringify(counts.test)}`);
 
-  const { top, history, bestEpoch } = await timed(timings, 'fitMs', () => fit(p, cfg.top));
+  const { top, history, bestEpoch } = await timed(timings, 'fitMs', () => fit(p, cfg.top, cfg.extraRepeat));
   const all = rowSet(p, p.examples.map((_, i) => i));
-  const probs = predictTop(top, all);
 
+  // Stage 4: calibrate on validation, then fold the neither bias into the head.
   const valIdx = indicesWhere(p, (e) => e.split === 'val' && !e.reportOnly);
-  const unsure: ThresholdChoice = chooseThreshold(
-    valIdx.map((i) => probs[i]!),
-    valIdx.map((i) => p.examples[i]!.label),
-    cfg.maxPetRejected
+  const trained = predictTop(top, rowSet(p, valIdx));
+  const unsure = calibrate(trained, valIdx.map((i) => p.examples[i]!.label), cfg.targets);
+  addNeitherBias(top, unsure.neitherBias);
+  const probs = predictTop(top, all);
+  console.log(
+    `calibrated on validation: neither bias ${unsure.neitherBias}, unsure below ${unsure.threshold} (val: pets right ${pct(unsure.petRight)}, non-pets turned away ${pct(unsure.nonPetRejected)})`
   );
   const val = evaluateSplit(p, probs, unsure.threshold, 'val');
   const test = evaluateSplit(p, probs, unsure.threshold, 'test');
@@ -280,6 +288,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
     version,
     created,
     size: cfg.size,
+    crop: cfg.crop,
     normalization: p.cut.norm,
     unsureThreshold: unsure.threshold,
     metrics: {
@@ -324,12 +333,14 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
     params: {
       backbone: cfg.backbone,
       size: cfg.size,
+      crop: cfg.crop,
       sources: cfg.sources,
       synthetic: cfg.synthetic,
       augmentCopies: cfg.augmentCopies,
       augment: cfg.augment,
       top: cfg.top,
-      maxPetRejected: cfg.maxPetRejected,
+      targets: cfg.targets,
+      extraRepeat: cfg.extraRepeat,
       quantize: cfg.quantize,
       seed: cfg.seed
     },

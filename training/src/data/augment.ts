@@ -13,9 +13,28 @@ export interface AugmentConfig {
   /** max brightness shift in 0..255 units and max contrast change as a fraction */
   brightness: number;
   contrast: number;
+  /** max saturation change as a fraction */
+  saturation: number;
+  /** chance of a Gaussian blur, and its largest sigma in pixels of the decoded photo */
+  blurChance: number;
+  maxBlur: number;
+  /** chance of a JPEG re-encode, and the lowest quality */
+  jpegChance: number;
+  minJpegQuality: number;
 }
 
-export const DEFAULT_AUGMENT: AugmentConfig = { flip: true, rotate: 10, minCrop: 0.8, brightness: 20, contrast: 0.15 };
+export const DEFAULT_AUGMENT: AugmentConfig = {
+  flip: true,
+  rotate: 12,
+  minCrop: 0.65,
+  brightness: 25,
+  contrast: 0.2,
+  saturation: 0.3,
+  blurChance: 0.25,
+  maxBlur: 2,
+  jpegChance: 0.3,
+  minJpegQuality: 30
+};
 
 export interface AugmentParams {
   flip: boolean;
@@ -27,6 +46,12 @@ export interface AugmentParams {
   /** pixel' = contrast * pixel + offset */
   contrast: number;
   offset: number;
+  /** saturation multiplier (1 = unchanged) */
+  saturation: number;
+  /** Gaussian blur sigma, 0 = none */
+  blur: number;
+  /** JPEG re-encode quality, 0 = none */
+  jpegQuality: number;
 }
 
 export function augmentParams(cfg: AugmentConfig, seed: number, fileHash: string, copy: number): AugmentParams {
@@ -41,11 +66,15 @@ export function augmentParams(cfg: AugmentConfig, seed: number, fileHash: string
     cx: between(crop / 2, 1 - crop / 2),
     cy: between(crop / 2, 1 - crop / 2),
     contrast,
-    offset: 128 * (1 - contrast) + between(-cfg.brightness, cfg.brightness)
+    offset: 128 * (1 - contrast) + between(-cfg.brightness, cfg.brightness),
+    saturation: 1 + between(-cfg.saturation, cfg.saturation),
+    blur: r() < cfg.blurChance ? between(0.3, Math.max(0.3, cfg.maxBlur)) : 0,
+    jpegQuality: r() < cfg.jpegChance ? Math.round(between(cfg.minJpegQuality, 90)) : 0
   };
 }
 
 /** A short stable key for the cache: the config and seed fully determine every copy's params. */
 export function augmentKey(cfg: AugmentConfig, seed: number, copy: number): string {
-  return `aug-f${+cfg.flip}-r${cfg.rotate}-c${cfg.minCrop}-b${cfg.brightness}-k${cfg.contrast}-s${seed}-n${copy}`;
+  const c = cfg;
+  return `aug-f${+c.flip}-r${c.rotate}-c${c.minCrop}-b${c.brightness}-k${c.contrast}-s${c.saturation}-bl${c.blurChance}x${c.maxBlur}-j${c.jpegChance}x${c.minJpegQuality}-s${seed}-n${copy}`;
 }

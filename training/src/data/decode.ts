@@ -4,7 +4,7 @@
  * stretched to [h, w] (`fit: 'fill'`). Truncated files are rejected, not padded.
  */
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
-import { normalizePixels, type Normalization } from '../../../web/src/lib/classifier/preprocess.ts';
+import { cropRect, normalizePixels, type Normalization } from '../../../web/src/lib/classifier/preprocess.ts';
 import type { AugmentParams } from './augment.ts';
 
 export interface Size {
@@ -27,15 +27,17 @@ async function finish(img: Sharp, size: Size): Promise<Uint8Array> {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** RGB bytes [h*w*3] of the photo, optionally augmented. */
-export async function decodeRgb(input: Buffer | string, size: Size, aug?: AugmentParams): Promise<Uint8Array> {
-  if (!aug) return finish(sharp(input, OPEN).rotate(), size);
-  // Two stages: sharp allows one rotate per pipeline and the first one applies EXIF orientation.
-  let upright = sharp(input, OPEN).rotate().toColourspace('srgb').removeAlpha();
-  if (aug.flip) upright = upright.flop();
-  const { data, info } = await upright.raw().toBuffer({ resolveWithObject: true });
-  const raw = (d: Buffer, i: OutputInfo) => sharp(d, { raw: { width: i.width, height: i.height, channels: i.channels } });
-  const rotated = await raw(data, info)
+export interface DecodeOptions {
+  aug?: AugmentParams;
+  /** the model's centre crop (metadata.json `crop`), applied last, after any augmentation */
+  crop?: number;
+}
+
+const raw = (d: Buffer, i: OutputInfo) => sharp(d, { raw: { width: i.width, height: i.height, channels: i.channels as 3 } });
+
+/** A seeded augmented copy of an upright RGB image: mirror, rotation, crop, colour, blur, JPEG quality. */
+async function augmented(data: Buffer, info: OutputInfo, aug: AugmentParams): Promise<{ data: Buffer; info: OutputInfo }> {
+  const rotated = await (aug.flip ? raw(data, info).flop() : raw(data, info))
     .rotate(aug.angle, { background: { r: 128, g: 128, b: 128 } })
     .raw()
     .toBuffer({ resolveWithObject: true });
@@ -46,8 +48,27 @@ export async function decodeRgb(input: Buffer | string, size: Size, aug?: Augmen
   const ch = Math.max(1, Math.min(rh, Math.round(info.height * aug.crop)));
   const left = Math.min(rw - cw, Math.max(0, Math.round(rw / 2 + (aug.cx - 0.5) * info.width - cw / 2)));
   const top = Math.min(rh - ch, Math.max(0, Math.round(rh / 2 + (aug.cy - 0.5) * info.height - ch / 2)));
-  const adjusted = raw(rotated.data, rotated.info).extract({ left, top, width: cw, height: ch }).linear(aug.contrast, aug.offset);
-  return finish(adjusted, size);
+  let img = raw(rotated.data, rotated.info)
+    .extract({ left, top, width: cw, height: ch })
+    .linear(aug.contrast, aug.offset)
+    .modulate({ saturation: aug.saturation });
+  if (aug.blur > 0) img = img.blur(aug.blur);
+  if (aug.jpegQuality > 0) {
+    const jpeg = await img.jpeg({ quality: aug.jpegQuality }).toBuffer();
+    img = sharp(jpeg);
+  }
+  return img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+}
+
+/** RGB bytes [h*w*3] of the photo (EXIF orientation applied), optionally augmented, centre-cropped as the model says. */
+export async function decodeRgb(input: Buffer | string, size: Size, opts: DecodeOptions = {}): Promise<Uint8Array> {
+  const crop = opts.crop ?? 1;
+  if (!opts.aug && crop >= 1) return finish(sharp(input, OPEN).rotate(), size);
+  // Stages: sharp allows one rotate per pipeline, and the crop needs the upright size.
+  let { data, info }: { data: Buffer; info: OutputInfo } = await sharp(input, OPEN).rotate().toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (opts.aug) ({ data, info } = await augmented(data, info, opts.aug));
+  const r = cropRect(info.width, info.height, crop);
+  return finish(raw(data, info).extract(r), size);
 }
 
 /** Left-right mirror of RGB bytes [h*w*3] (what the exported model's mirror view computes). */

@@ -25,6 +25,7 @@ export interface Example {
   split: Split;
   /** short source name for reports (folder name, or "synthetic") */
   source: string;
+  role: SourceRole | 'synthetic';
   category: string;
   /** photo file; absent for synthetic images */
   path?: string;
@@ -73,6 +74,7 @@ export function syntheticExamples(counts: SyntheticCounts, seed: number): Exampl
         label: 2,
         split,
         source: 'synthetic',
+        role: 'synthetic',
         category: kind,
         rel: `synthetic/${kind}/${index}`,
         synthetic: { kind, seed, index },
@@ -89,6 +91,7 @@ function fromItem(it: ImageItem, source: string, role: SourceRole): Example {
     label: it.label,
     split: it.split,
     source,
+    role,
     category: it.category,
     path: it.path,
     rel: it.rel,

@@ -16,6 +16,8 @@ export interface CutSpec {
   /** layer whose output is wanted (the last frozen one); the model's own output when absent */
   cut?: string;
   size: number;
+  /** the model's centre crop of each photo (1 = whole photo) */
+  crop: number;
   norm: Normalization;
 }
 
@@ -45,7 +47,7 @@ export function activationSize(model: tf.LayersModel): number {
 export async function runTasks(model: tf.LayersModel, spec: CutSpec, tasks: readonly ActivationTask[]): Promise<ActivationOutput> {
   const decoded = await Promise.all(
     tasks.map((t) =>
-      pixelsOf(t.src, spec.size, t.view).then(
+      pixelsOf(t.src, spec.size, t.view, spec.crop).then(
         (rgb) => ({ rgb, err: null }),
         (e: Error) => ({ rgb: null, err: e.message })
       )

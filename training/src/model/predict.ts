@@ -9,7 +9,7 @@ export interface Decoded {
   failures: { index: number; reason: string }[];
 }
 
-export async function decodeAll(paths: readonly string[], size: number, label = 'decode', concurrency = 8): Promise<Decoded> {
+export async function decodeAll(paths: readonly string[], size: number, label = 'decode', concurrency = 8, crop = 1): Promise<Decoded> {
   const pixels: (Uint8Array | null)[] = new Array(paths.length).fill(null);
   const failures: Decoded['failures'] = [];
   const progress = new Progress(label, paths.length);
@@ -17,7 +17,7 @@ export async function decodeAll(paths: readonly string[], size: number, label = 
     const idx = paths.slice(s, s + concurrency).map((_, k) => s + k);
     await Promise.all(
       idx.map((i) =>
-        decodeRgb(paths[i]!, { width: size, height: size }).then(
+        decodeRgb(paths[i]!, { width: size, height: size }, { crop }).then(
           (p) => (pixels[i] = p),
           (e: Error) => failures.push({ index: i, reason: e.message })
         )

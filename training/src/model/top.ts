@@ -293,3 +293,12 @@ export async function fitTop(t: Top, train: RowSet, val: RowSet, cfg: TopConfig,
   convOpt.dispose();
   return { history, bestEpoch: best.epoch };
 }
+
+/** Adds `bias` to the neither logit (index 2) of the head's last layer: the calibrated trade-off, kept in the model. */
+export function addNeitherBias(t: Top, bias: number): void {
+  if (bias === 0) return;
+  const last = t.head.layers[t.head.layers.length - 1]!;
+  const shift = tf.tidy(() => tf.oneHot(2, t.head.classes).toFloat().mul(bias));
+  last.bias.assign(tf.add(last.bias, shift));
+  shift.dispose();
+}

@@ -231,8 +231,8 @@ class PawlensApp {
       const photo = await decodePhoto(file, name);
       onPreview(await encodePreview(photo));
       await this.ensureClassifier();
-      const { inputSize, normalization } = this.model!.metadata;
-      image = { kind: 'pixels', pixels: modelInput(photo, inputSize, normalization) };
+      const { inputSize, normalization, crop } = this.model!.metadata;
+      image = { kind: 'pixels', pixels: modelInput(photo, inputSize, normalization, crop) };
     }
     return this.record(await client.classify(image, onPreview), true);
   }

@@ -8,7 +8,7 @@ import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import type { ModelFiles } from '../model-store/store';
 import { backendOrder, fasterBackend, raceWebGL, webglKind, type BackendName } from './backends';
 import { Classifier } from './classifier';
-import { modelInput } from './image';
+import { modelInput, type AnyCanvas } from './image';
 import type { Classification, LoadedModel, LoadRequest, Prepare, WorkerMessage, WorkerStats } from './protocol';
 import { configureWasm, tf, useFirstWorkingBackend, wasmThreadCount, webglRenderer } from './tf';
 
@@ -87,15 +87,16 @@ export class Engine {
     });
   }
 
-  /** Classifies a decoded photo, a frame or ready pixels with the active model (waiting for one). */
-  async classify(source: CanvasImageSource | Float32Array): Promise<Classification> {
+  /** Classifies a decoded photo, a camera frame (already cropped and sized) or ready pixels with the active model (waiting for one). */
+  async classify(source: AnyCanvas | ImageBitmap | Float32Array): Promise<Classification> {
     while (this.activeId === null) await new Promise<void>((wake) => this.waiting.push(wake));
     return this.exclusive(async () => {
       const modelId = this.activeId!;
       const held = this.models.get(modelId);
       if (!held) throw new Error('The classifier has no model loaded.');
-      const { inputSize, normalization } = held.classifier.metadata;
-      const input = source instanceof Float32Array ? source : modelInput(source, inputSize, normalization);
+      const { inputSize, normalization, crop } = held.classifier.metadata;
+      const frame = typeof ImageBitmap !== 'undefined' && source instanceof ImageBitmap;
+      const input = source instanceof Float32Array ? source : modelInput(source, inputSize, normalization, frame ? 1 : crop);
       return { modelId, prediction: await held.classifier.predict(input) };
     });
   }

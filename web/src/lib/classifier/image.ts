@@ -2,7 +2,7 @@
  * Photos to pixels: decode with EXIF orientation, downscale, then the shared preprocessing. Runs in
  * the classifier's worker on OffscreenCanvas, or on the page with a <canvas> where a worker has none.
  */
-import { fitWithin, normalizePixels, type Normalization } from './preprocess';
+import { cropRect, fitWithin, normalizePixels, type Normalization } from './preprocess';
 
 /** Longest side a photo is kept at after decoding; enough to show it and far above the model's input. */
 export const MAX_SIDE = 1024;
@@ -71,13 +71,17 @@ export function encodePreview(canvas: AnyCanvas): Promise<Blob> {
 
 let inputCanvas: AnyCanvas | undefined;
 
-/** The model's input for a photo or frame: stretched to [h, w] like training does, then normalised, RGB floats. */
-export function modelInput(photo: CanvasImageSource, [h, w]: readonly [number, number], norm: Normalization): Float32Array {
+/**
+ * The model's input for a photo: its centre `crop` stretched to [h, w] like training does, then
+ * normalised, RGB floats. A camera frame comes already cropped and sized (crop 1).
+ */
+export function modelInput(photo: AnyCanvas | ImageBitmap, [h, w]: readonly [number, number], norm: Normalization, crop = 1): Float32Array {
   // One canvas reused for every prediction (setting its size clears it).
   const canvas = (inputCanvas ??= newCanvas(w, h));
   canvas.width = w;
   canvas.height = h;
   const ctx = context2d(canvas, true);
-  ctx.drawImage(photo, 0, 0, w, h);
+  const r = cropRect(photo.width, photo.height, crop);
+  ctx.drawImage(photo, r.left, r.top, r.width, r.height, 0, 0, w, h);
   return normalizePixels(ctx.getImageData(0, 0, w, h).data, 4, norm);
 }
