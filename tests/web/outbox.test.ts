@@ -287,6 +287,26 @@ describe('outbox', () => {
       expect(await first).toEqual({ sent: 3, ok: true });
       expect(server.sends).toEqual([items.map((i) => i.id)]);
     });
+
+    it('sends, by itself, what the service worker held and gave back after a failed send', async () => {
+      const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
+      const server = answerServer();
+      const worker = new Outbox({ db, send: server.send, enabled: async () => true });
+      const page = new Outbox({ db, send: server.send, enabled: async () => true, retryTimer: true });
+      const item = feedback();
+      await page.add('feedback', item);
+      let fail!: (e: Error) => void;
+      server.hold(new Promise((_, no) => (fail = no)));
+      const held = worker.flush();
+      await expect.poll(() => server.sends.length).toBe(1);
+      expect(await page.flush()).toEqual({ sent: 0, ok: true });
+      server.hold(null);
+      fail(new TypeError('Failed to fetch'));
+      expect((await held).ok).toBe(false);
+      // No new answer, no "online" event: the page looks again and sends it.
+      await expect.poll(() => server.stored.get(item.id), { timeout: 5000, interval: 50 }).toBe('cat');
+      page.stop();
+    });
   });
 });
 

@@ -23,6 +23,8 @@ export const SYNC_TAG = 'pawlens-outbox';
 
 /** A send's claim on its entries lapses after this long (a tab closed mid-send must not hold them forever). */
 export const CLAIM_MS = 60_000;
+/** How often a page looks again at entries another realm is sending (it may fail and let go of them). */
+const HELD_POLL_MS = 1000;
 const claimed = (e: OutboxEntry, now: number) => (e.claimedUntil ?? 0) > now;
 
 export interface OutboxCounts {
@@ -164,9 +166,11 @@ export class Outbox {
     }
     const install = await installId(this.opts.db);
     let sent = 0;
+    let held = false;
     for (const kind of OUTBOX_KINDS) {
       for (;;) {
-        const batch = await this.claim(kind);
+        const { batch, heldElsewhere } = await this.claim(kind);
+        held ||= heldElsewhere;
         if (batch.length === 0) break;
         let done: Set<string>;
         try {
@@ -183,22 +187,31 @@ export class Outbox {
         this.opts.onChange?.();
       }
     }
+    // Another realm is sending some entries: should its send fail, they are this outbox's to send again.
+    if (held) this.retryIn(HELD_POLL_MS);
     return { sent, ok: true };
   }
 
-  /** The next batch of `kind` nobody else is sending, claimed for this send (one transaction). */
-  private async claim(kind: OutboxKind): Promise<OutboxEntry[]> {
+  /**
+   * The next batch of `kind` nobody else is sending, claimed for this send (one transaction), and
+   * whether entries were skipped because another send holds them.
+   */
+  private async claim(kind: OutboxKind): Promise<{ batch: OutboxEntry[]; heldElsewhere: boolean }> {
     const tx = this.opts.db.transaction('outbox', 'readwrite');
     const now = Date.now();
     const batch: OutboxEntry[] = [];
+    let heldElsewhere = false;
     for (let cursor = await tx.store.index('kind').openCursor(kind); cursor && batch.length < MAX_BATCH; cursor = await cursor.continue()) {
-      if (claimed(cursor.value, now)) continue;
+      if (claimed(cursor.value, now)) {
+        heldElsewhere = true;
+        continue;
+      }
       const entry = { ...cursor.value, claimedUntil: now + CLAIM_MS };
       await cursor.update(entry);
       batch.push(entry);
     }
     await tx.done;
-    return batch;
+    return { batch, heldElsewhere };
   }
 
   /** After a send: deletes what the server acknowledged, releases the claim on the rest; returns how many went. */
