@@ -207,7 +207,8 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
     for (const c of contenders) {
       const stack = await startStack(c.build);
       sites.push({ ...c, meta: readMetadata(c.dir), stack });
-      await publishModel({ url: stack.server.url, modelDir: join(c.build, 'model'), token: ADMIN_TOKEN });
+      // Published and active, as npm start leaves it (else /api/models/latest answers 404, an error in the console).
+      await publishModel({ url: stack.server.url, modelDir: join(c.build, 'model'), token: ADMIN_TOKEN, activate: true });
     }
     const loadBefore = loadavg()[0]!;
 
