@@ -6,7 +6,8 @@
 import type { Actual, ModelMetadata } from '../../../edge/src/contract';
 import shipped from 'virtual:pawlens/shipped-model';
 import { api } from './api/client';
-import { readMetadata, type Prediction } from './classifier/classifier';
+import type { Prediction } from './classifier/classifier';
+import { readMetadata } from './classifier/metadata';
 import { isBackend, type BackendName } from './classifier/backends';
 import { ClassifierClient, type LoadedModel } from './classifier/client';
 import { decodePhoto, encodePreview, modelInput } from './classifier/image';

@@ -3,12 +3,13 @@
  * Every intermediate tensor is released (tf.tidy plus explicit disposal of the async read-back),
  * so the tensor count stays flat however many photos are classified.
  */
-import { ModelMetadata } from '../../../../edge/src/contract';
+import type { ModelMetadata } from '../../../../edge/src/contract';
 import type * as TF from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ModelFiles } from '../model-store/store';
 import type { BackendName, Tf } from './backends';
 import { optimizeForInference, type WeightMap } from './inference-model';
+import { readMetadata } from './metadata';
 import { probabilitiesOf, verdictFor, type Probabilities, type VerdictResult } from './verdict';
 
 export interface Prediction extends VerdictResult {
@@ -80,12 +81,6 @@ export function inferenceArtifacts(tf: Tf, artifacts: TF.io.ModelArtifacts): TF.
   } finally {
     tf.dispose(Object.values(named));
   }
-}
-
-export function readMetadata(files: ModelFiles): ModelMetadata {
-  const data = files.get('metadata.json');
-  if (!data) throw new Error('the model is missing metadata.json');
-  return ModelMetadata.parse(JSON.parse(new TextDecoder().decode(data)));
 }
 
 export class Classifier {
