@@ -1,7 +1,7 @@
 /**
  * `npm run train`, as named stages a test can call one by one:
  *   gather (scan + fingerprint) → activations (decode/augment → frozen backbone, cached, in workers)
- *   → fit (fine-tune the last pointwise conv + softmax head) → calibrate (unsure threshold on val)
+ *   → fit (softmax head; optionally fine-tunes the last pointwise conv) → calibrate (neither bias + unsure threshold on val)
  *   → evaluate (per split, source, class and category) → quantize (measured) → export → record.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -158,7 +158,7 @@ export function rowSet(p: Prepared, idx: readonly number[], withViews = false): 
 
 export const indicesWhere = (p: Prepared, f: (e: Example) => boolean) => p.examples.map((e, i) => (f(e) ? i : -1)).filter((i) => i >= 0);
 
-/** Stage 3: fine-tune the last pointwise conv and train the head; early stopping on validation. */
+/** Stage 3: train the head (and, with fineTune, the last pointwise conv); early stopping on validation. */
 export async function fit(p: Prepared, cfg: TopConfig, extraRepeat = 1): Promise<{ top: Top; history: EpochRecord[]; bestEpoch: number }> {
   const top = createTop(p.split, CLASS_NAMES.length, cfg.seed, cfg.pooling, cfg.hidden);
   // Photos from other sources are few and unlike the main set: shown more often, they weigh more.
@@ -274,7 +274,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
   addNeitherBias(top, unsure.neitherBias);
   const probs = predictTop(top, all);
   console.log(
-    `calibrated on validation: neither bias ${unsure.neitherBias}, unsure below ${unsure.threshold} (val: pets right ${pct(unsure.petRight)}, non-pets turned away ${pct(unsure.nonPetRejected)})`
+    `calibrated on validation: neither bias ${unsure.neitherBias}, unsure below ${unsure.threshold} (val: pets turned away ${pct(unsure.petRejected)}, non-pets turned away ${pct(unsure.nonPetRejected)})`
   );
   const val = evaluateSplit(p, probs, unsure.threshold, 'val');
   const test = evaluateSplit(p, probs, unsure.threshold, 'test');
