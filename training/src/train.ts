@@ -22,7 +22,7 @@ import { composeModel } from './model/compose.ts';
 import { loadCut, type CutSpec } from './model/cut.ts';
 import { modelArtifacts, writeModel, type WrittenFile } from './model/io.ts';
 import { POLICIES, quantizedBytes, type PolicyName, type WeightSpec } from './model/quantize.ts';
-import { addNeitherBias, createTop, disposeTop, fitTop, predictTop, type EpochRecord, type RowSet, type Top, type TopConfig } from './model/top.ts';
+import { addNeitherBias, createTop, headDescription, disposeTop, fitTop, predictTop, type EpochRecord, type RowSet, type Top, type TopConfig } from './model/top.ts';
 import { buildReport, formatReport, type Report } from './report.ts';
 import { newRunId, saveRun, type RunRecord } from './tracking.ts';
 
@@ -315,7 +315,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
         backbone: cfg.backbone,
         frozenUpTo: p.split.cut,
         fineTuned: cfg.top.fineTune ? 'last pointwise conv + head' : 'head only',
-        head: 'relu6 → global average pooling → dense softmax',
+        head: headDescription(cfg.top),
         output: `softmax [${CLASS_NAMES.join(', ')}]`
       },
       quantization: { policy: q.policy, candidates: q.candidates },
