@@ -267,8 +267,9 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
   const { top, history, bestEpoch } = await timed(timings, 'fitMs', () => fit(p, cfg.top, cfg.extraRepeat));
   const all = rowSet(p, p.examples.map((_, i) => i));
 
-  // Stage 4: calibrate on validation, then fold the neither bias into the head.
-  const valIdx = indicesWhere(p, (e) => e.split === 'val' && !e.reportOnly);
+  // Stage 4: calibrate on validation, then fold the neither bias into the head. Real photos only: the
+  // synthetic images are all turned away with ease, and would make non-pets look easier than they are.
+  const valIdx = indicesWhere(p, (e) => e.split === 'val' && !e.reportOnly && e.role !== 'synthetic');
   const trained = predictTop(top, rowSet(p, valIdx));
   const unsure = calibrate(trained, valIdx.map((i) => p.examples[i]!.label), cfg.targets);
   addNeitherBias(top, unsure.neitherBias);
