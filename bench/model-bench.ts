@@ -72,13 +72,15 @@ export async function benchModels(opts: ModelBenchOptions): Promise<object> {
   const dirs = [{ role: 'model' as const, dir: opts.model }, ...(opts.baseline ? [{ role: 'baseline' as const, dir: opts.baseline }] : [])];
   const metas = dirs.map((d) => ({ ...d, meta: readMetadata(d.dir) }));
 
-  // Decode once per input size; keep the photos every size decoded, so both models see the same ones.
-  const decoded = new Map<number, (Uint8Array | null)[]>();
+  // Decode once per input size and crop (each model sees the photo as the app would show it); keep
+  // the photos every variant decoded, so both models see the same ones.
+  const variant = (meta: ModelMetadata) => `${meta.inputSize[0]}:${meta.crop}`;
+  const decoded = new Map<string, (Uint8Array | null)[]>();
   for (const { meta } of metas) {
     const [h, w] = meta.inputSize;
     if (h !== w) throw new Error(`input size ${h}x${w}: only square inputs are supported`);
-    if (decoded.has(h)) continue;
-    decoded.set(h, (await decodeAll(items.map((i) => i.path), h, `decode ${h}px`)).pixels);
+    if (decoded.has(variant(meta))) continue;
+    decoded.set(variant(meta), (await decodeAll(items.map((i) => i.path), h, `decode ${h}px`, 8, meta.crop)).pixels);
   }
   const usable = items.map((_, i) => i).filter((i) => [...decoded.values()].every((pixels) => pixels[i]));
   if (usable.length === 0) throw new Error(`none of the ${items.length} photos could be decoded`);
@@ -88,7 +90,7 @@ export async function benchModels(opts: ModelBenchOptions): Promise<object> {
     const net = await loadModel(dir);
     const [h, w] = inputSizeOf(net);
     if (h !== meta.inputSize[0] || w !== meta.inputSize[1]) throw new Error(`${dir}: model input ${h}x${w} differs from metadata ${meta.inputSize.join('x')}`);
-    const pixels = decoded.get(h)!;
+    const pixels = decoded.get(variant(meta))!;
     const photos = usable.map((i) => normalize(pixels[i]!, meta.normalization));
     const px = photos[0]!.length;
     const batches = Array.from({ length: Math.ceil(photos.length / opts.batch) }, (_, b) => {

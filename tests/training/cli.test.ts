@@ -32,7 +32,7 @@ describe.concurrent('training flag values and paths', () => {
   it.each([
     ['train', ['--size', 'big'], '--size'],
     ['train', ['--data', '/no/such/folder'], '/no/such/folder'],
-    ['train', ['--target-pet-right', '2'], 'between 0 and 1'],
+    ['train', ['--target-pet-rejected', '2'], 'between 0 and 1'],
     ['train', ['--quantize', 'int4'], 'int4'],
     ['eval', ['--model', '/no/such/model'], 'no exported model'],
     ['eval', ['--split', 'holdout'], '--split'],

@@ -96,7 +96,7 @@ describe('calibration on validation', () => {
       [0.02, 0.03, 0.95]
     ];
     const labels = [0, 0, 2, 2];
-    const c = calibrate(probs, labels, { petRight: 1, nonPetRejected: 1 }, { biases: range(-2, 1, 0.5), thresholds: range(0.5, 0.9, 0.1) });
+    const c = calibrate(probs, labels, { petRejected: 0, nonPetRejected: 1 }, { biases: range(-2, 1, 0.5), thresholds: range(0.5, 0.9, 0.1) });
     // Bias -0.5 still calls the first cat "neither" (0.53); at -1 it is a cat at 0.509, so only the
     // 0.5 threshold keeps it, and the non-pets stay "neither" (0.87). -1.5 also works but changes more.
     expect(c.neitherBias).toBe(-1);

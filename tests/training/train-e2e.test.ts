@@ -46,8 +46,8 @@ describe.skipIf(!haveShared(SMOKE, BAD, NOT_PETS, join(BACKBONES, BACKBONE)))('n
       crop: 0.9,
       augment: DEFAULT_AUGMENT,
       augmentCopies: 1,
-      top: { ...DEFAULT_TOP, epochs: 1, batchSize: 8, pooling: 'avg+max', hidden: 0 },
-      targets: { petRight: 0.975, nonPetRejected: 0.95 },
+      top: { ...DEFAULT_TOP, fineTune: true, epochs: 1, batchSize: 8, pooling: 'avg+max', hidden: 0 },
+      targets: { petRejected: 0.03, nonPetRejected: 0.97 },
       extraRepeat: 1,
       quantize: ['uint8-large', 'float32'],
       maxQuantDrop: 0.003,
@@ -78,6 +78,8 @@ describe.skipIf(!haveShared(SMOKE, BAD, NOT_PETS, join(BACKBONES, BACKBONE)))('n
     expect(meta.inputSize).toEqual([64, 64]);
     expect(meta.crop).toBe(0.9);
     expect(meta.unsureThreshold).toBe(run.unsure.threshold);
+    const card = JSON.parse(readFileSync(join(out, 'metadata.json'), 'utf8')) as { architecture: unknown };
+    expect(card.architecture).toMatchObject({ head: 'relu6 → global average and max pooling, side by side → dense softmax', fineTuned: 'last pointwise conv + head' });
     for (const f of meta.files) expect(readFileSync(join(out, f.path)).byteLength).toBe(f.bytes);
     const model = await loadModel(out);
     const y = model.predict(tf.zeros([2, 64, 64, 3])) as tf.Tensor;

@@ -17,8 +17,8 @@ export interface Calibration {
 }
 
 export interface CalibrationTargets {
-  /** share of cat/dog photos that should get their own label */
-  petRight: number;
+  /** largest share of cat/dog photos that may be answered neither or unsure */
+  petRejected: number;
   /** share of non-pet photos that should be answered neither or unsure */
   nonPetRejected: number;
 }
@@ -56,7 +56,8 @@ function figures(probs: readonly (readonly number[])[], labels: readonly number[
 
 /**
  * The (bias, threshold) with the largest worst-case margin over the two targets on validation:
- * max of min(petRight - target, nonPetRejected - target). Ties go to the smaller change.
+ * max of min(target - petRejected, nonPetRejected - target). Pets called the other pet are left out:
+ * neither the bias nor the threshold can mend a cat/dog mix-up. Ties go to the smaller change.
  */
 export function calibrate(
   probs: readonly (readonly number[])[],
@@ -69,7 +70,7 @@ export function calibrate(
     const biased = probs.map((p) => withNeitherBias(p, neitherBias));
     for (const threshold of grid.thresholds) {
       const f = figures(biased, labels, threshold);
-      const margin = Math.min(f.petRight - targets.petRight, f.nonPetRejected - targets.nonPetRejected);
+      const margin = Math.min(targets.petRejected - f.petRejected, f.nonPetRejected - targets.nonPetRejected);
       const cost = Math.abs(neitherBias) + (threshold - MIN_THRESHOLD);
       if (!best || margin > best.margin + 1e-12 || (Math.abs(margin - best.margin) <= 1e-12 && cost < best.cost)) {
         best = { neitherBias, threshold, ...f, margin, cost };

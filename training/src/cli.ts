@@ -64,13 +64,13 @@ function trainProgram(): Command {
     .option('--backbone <name>', 'folder in --backbones-root', 'mobilenet_v1_1.0_224_trunc_pw12')
     .option('--backbones-root <dir>', 'ImageNet backbones (default: $PAWLENS_BACKBONES or ../shared/backbones)')
     .option('--size <px>', 'square input size', integerFrom(32), 160)
-    .option('--crop <share>', 'centre share of each side of a photo the model sees (1 = the whole photo)', share, 1)
-    .option('--augment <n>', 'augmented copies of each training image (seeded crop, rotation, mirror, colour, blur, JPEG quality)', integerFrom(0), 2)
+    .option('--crop <share>', 'centre share of each side of a photo the model sees (1 = the whole photo)', share, 0.75)
+    .option('--augment <n>', 'augmented copies of each training image (seeded crop, rotation, mirror, colour, blur, JPEG quality)', integerFrom(0), 1)
     .option('--epochs <n>', 'training epochs (cosine learning-rate decay)', integerFrom(1), d.epochs)
     .option('--batch <n>', 'training batch size', integerFrom(1), d.batchSize)
     .option('--lr <rate>', 'learning rate of the head', number, d.learningRate)
     .option('--conv-lr-scale <k>', 'learning rate of the fine-tuned conv, relative to --lr', number, d.convLrScale)
-    .option('--no-fine-tune', "train only the head; keep the backbone's last conv as it is")
+    .option('--fine-tune', "also fine-tune the backbone's last pointwise conv (about 10x slower; default: head only)")
     .addOption(new Option('--pooling <kind>', "how the last conv's map becomes features: its mean, or mean and max side by side").choices(['avg', 'avg+max']).default(d.pooling))
     .option('--hidden <n>', 'units of a hidden ReLU layer in the head (0: linear)', integerFrom(0), d.hidden)
     .option('--l2 <w>', 'L2 weight on the head', number, d.l2)
@@ -78,8 +78,8 @@ function trainProgram(): Command {
     .option('--dropout <p>', 'dropout before the head', share, d.dropout)
     .option('--label-smoothing <e>', 'label smoothing', share, d.labelSmoothing)
     .option('--patience <n>', 'stop after n epochs without a better validation loss', integerFrom(1), d.patience)
-    .option('--target-pet-right <share>', 'calibration aim: cat/dog photos given their own label (validation)', share, 0.975)
-    .option('--target-non-pet-rejected <share>', 'calibration aim: non-pet photos answered neither or unsure (validation)', share, 0.95)
+    .option('--target-pet-rejected <share>', 'calibration aim: at most this share of cat/dog photos answered neither or unsure (validation)', share, 0.03)
+    .option('--target-non-pet-rejected <share>', 'calibration aim: at least this share of non-pet photos answered neither or unsure (validation)', share, 0.97)
     .option('--quantize <list>', `quantizations to measure, comma-separated (${Object.keys(POLICIES).join(', ')})`, 'uint8-large,float16,float32')
     .option('--max-bytes <n>', 'largest model to ship', integerFrom(1), 2_500_000)
     .option('--max-quant-drop <share>', 'accuracy a quantization may cost against float32', share, 0.003)
@@ -109,7 +109,7 @@ function trainProgram(): Command {
         augment: DEFAULT_AUGMENT,
         augmentCopies: f.augment,
         top: {
-          fineTune: f.fineTune,
+          fineTune: f.fineTune === true,
           pooling: f.pooling,
           hidden: f.hidden,
           epochs: f.epochs,
@@ -123,7 +123,7 @@ function trainProgram(): Command {
           patience: f.patience,
           seed: f.seed
         },
-        targets: { petRight: f.targetPetRight, nonPetRejected: f.targetNonPetRejected },
+        targets: { petRejected: f.targetPetRejected, nonPetRejected: f.targetNonPetRejected },
         extraRepeat: f.extraRepeat,
         quantize,
         maxQuantDrop: f.maxQuantDrop,

@@ -32,11 +32,15 @@ export function groupFigures(examples: readonly Labelled[], probs: readonly (rea
   const groups = new Map<string, { n: number; ok: number }>();
   examples.forEach((e, i) => {
     const name = e.label === NEITHER ? `${e.source}/${e.category || 'neither'}` : `${e.source}/${CLASS_NAMES[e.label]}`;
-    const g = groups.get(name) ?? { n: 0, ok: 0 };
     const v = verdictIndex(probs[i]!, threshold);
-    g.n++;
-    if (e.label === NEITHER ? v >= 2 : v === e.label) g.ok++;
-    groups.set(name, g);
+    const ok = e.label === NEITHER ? v >= 2 : v === e.label;
+    // Each source's total too: "not-pets" alone is a figure the category lines do not give.
+    for (const key of [e.source, name]) {
+      const g = groups.get(key) ?? { n: 0, ok: 0 };
+      g.n++;
+      if (ok) g.ok++;
+      groups.set(key, g);
+    }
   });
   return [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([group, g]) => ({ group, n: g.n, ok: g.ok / g.n }));
 }

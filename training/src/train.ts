@@ -1,7 +1,7 @@
 /**
  * `npm run train`, as named stages a test can call one by one:
  *   gather (scan + fingerprint) → activations (decode/augment → frozen backbone, cached, in workers)
- *   → fit (fine-tune the last pointwise conv + softmax head) → calibrate (unsure threshold on val)
+ *   → fit (softmax head; optionally fine-tunes the last pointwise conv) → calibrate (neither bias + unsure threshold on val)
  *   → evaluate (per split, source, class and category) → quantize (measured) → export → record.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { composeModel } from './model/compose.ts';
 import { loadCut, type CutSpec } from './model/cut.ts';
 import { modelArtifacts, writeModel, type WrittenFile } from './model/io.ts';
 import { POLICIES, quantizedBytes, type PolicyName, type WeightSpec } from './model/quantize.ts';
-import { addNeitherBias, createTop, disposeTop, fitTop, predictTop, type EpochRecord, type RowSet, type Top, type TopConfig } from './model/top.ts';
+import { addNeitherBias, createTop, headDescription, disposeTop, fitTop, predictTop, type EpochRecord, type RowSet, type Top, type TopConfig } from './model/top.ts';
 import { buildReport, formatReport, type Report } from './report.ts';
 import { newRunId, saveRun, type RunRecord } from './tracking.ts';
 
@@ -158,7 +158,7 @@ export function rowSet(p: Prepared, idx: readonly number[], withViews = false): 
 
 export const indicesWhere = (p: Prepared, f: (e: Example) => boolean) => p.examples.map((e, i) => (f(e) ? i : -1)).filter((i) => i >= 0);
 
-/** Stage 3: fine-tune the last pointwise conv and train the head; early stopping on validation. */
+/** Stage 3: train the head (and, with fineTune, the last pointwise conv); early stopping on validation. */
 export async function fit(p: Prepared, cfg: TopConfig, extraRepeat = 1): Promise<{ top: Top; history: EpochRecord[]; bestEpoch: number }> {
   const top = createTop(p.split, CLASS_NAMES.length, cfg.seed, cfg.pooling, cfg.hidden);
   // Photos from other sources are few and unlike the main set: shown more often, they weigh more.
@@ -267,14 +267,15 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
   const { top, history, bestEpoch } = await timed(timings, 'fitMs', () => fit(p, cfg.top, cfg.extraRepeat));
   const all = rowSet(p, p.examples.map((_, i) => i));
 
-  // Stage 4: calibrate on validation, then fold the neither bias into the head.
-  const valIdx = indicesWhere(p, (e) => e.split === 'val' && !e.reportOnly);
+  // Stage 4: calibrate on validation, then fold the neither bias into the head. Real photos only: the
+  // synthetic images are all turned away with ease, and would make non-pets look easier than they are.
+  const valIdx = indicesWhere(p, (e) => e.split === 'val' && !e.reportOnly && e.role !== 'synthetic');
   const trained = predictTop(top, rowSet(p, valIdx));
   const unsure = calibrate(trained, valIdx.map((i) => p.examples[i]!.label), cfg.targets);
   addNeitherBias(top, unsure.neitherBias);
   const probs = predictTop(top, all);
   console.log(
-    `calibrated on validation: neither bias ${unsure.neitherBias}, unsure below ${unsure.threshold} (val: pets right ${pct(unsure.petRight)}, non-pets turned away ${pct(unsure.nonPetRejected)})`
+    `calibrated on validation: neither bias ${unsure.neitherBias}, unsure below ${unsure.threshold} (val: pets turned away ${pct(unsure.petRejected)}, non-pets turned away ${pct(unsure.nonPetRejected)})`
   );
   const val = evaluateSplit(p, probs, unsure.threshold, 'val');
   const test = evaluateSplit(p, probs, unsure.threshold, 'test');
@@ -315,7 +316,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
         backbone: cfg.backbone,
         frozenUpTo: p.split.cut,
         fineTuned: cfg.top.fineTune ? 'last pointwise conv + head' : 'head only',
-        head: 'relu6 → global average pooling → dense softmax',
+        head: headDescription(cfg.top),
         output: `softmax [${CLASS_NAMES.join(', ')}]`
       },
       quantization: { policy: q.policy, candidates: q.candidates },

@@ -1,8 +1,8 @@
 /**
  * Builds the ONE exported layers-model from stock layers (nothing for the app to register):
  * image [N, h, w, 3] (normalised) → frozen backbone up to the cut → 1x1 conv with bias (the
- * trained pointwise conv, BatchNorm folded in) → ReLU6 → global average pooling → dense softmax
- * [N, classes] in LABELS order.
+ * trained pointwise conv, BatchNorm folded in) → ReLU6 → global average (and max) pooling
+ * → (hidden ReLU layer) → dense softmax [N, classes] in LABELS order.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Top } from './top.ts';
