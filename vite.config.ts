@@ -34,7 +34,22 @@ export default defineConfig({
           { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
           { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
           { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' }
-        ]
+        ],
+        // "Share" a photo to Pawlens from the gallery; the service worker takes the POST (web/src/lib/share.ts).
+        share_target: {
+          action: '/share',
+          method: 'POST',
+          enctype: 'multipart/form-data',
+          params: { files: [{ name: 'photo', accept: ['image/*', '.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif'] }] }
+        },
+        // "Open with Pawlens" for image files, where the browser supports file handlers.
+        file_handlers: [
+          {
+            action: '/',
+            accept: { 'image/jpeg': ['.jpg', '.jpeg'], 'image/png': ['.png'], 'image/webp': ['.webp'], 'image/gif': ['.gif'], 'image/avif': ['.avif'] }
+          }
+        ],
+        launch_handler: { client_mode: 'focus-existing' }
       },
       injectManifest: {
         // The shell: pages, JS (tfjs included, so classifying works offline), CSS, icons and the
@@ -45,6 +60,9 @@ export default defineConfig({
       }
     })
   ],
+  // The classifier is a module worker that loads TensorFlow.js with a dynamic import. Its bundle drops
+  // legal comments as the page's bundle does (tfjs repeats its licence header in every module: 0.8 MB).
+  worker: { format: 'es', rolldownOptions: { output: { comments: { legal: false } } } },
   server: {
     // `npm run dev` runs wrangler dev beside vite; the API lives there.
     proxy: { '/api': `http://127.0.0.1:${process.env.PAWLENS_API_PORT ?? '8787'}` }

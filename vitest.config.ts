@@ -6,6 +6,8 @@ export default defineConfig({
     include: ['tests/{training,web,integration,e2e,bench}/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 120_000,
-    hookTimeout: 180_000
+    hookTimeout: 180_000,
+    // Browser tests poll for states that take seconds on a busy machine; each names its own limit where it needs more.
+    expect: { poll: { timeout: 30_000 } }
   }
 });

@@ -1,37 +1,48 @@
 /**
- * bench:web's measurement. Each model gets its own build of the PWA (the model shipped in it, as a
- * release would) served by its own wrangler dev (temp D1/R2, the model also published, as
- * `npm start` does), and real headless Chromium times both in one run, taking turns: cold starts
- * alternate A B, B A, …; for warm predict one page per model is open and the pages classify the same
- * photo one after the other. Load from other processes therefore hits both models alike.
+ * bench:web's measurement. Each contender is a build of the PWA with a model shipped in it (as a
+ * release would ship it), served by its own wrangler dev (temp D1/R2, the model also published, as
+ * `npm start` does): either two models in today's app (`--baseline DIR`), or today's app against the
+ * app at an earlier git revision with the same model (`--baseline-ref REV`). Real headless Chromium
+ * times both in one run, taking turns: cold starts alternate A B, B A, …; for warm predict one page
+ * per contender is open and they classify the same photo one after the other. Load from other
+ * processes therefore hits both alike.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ModelMetadata } from '../edge/src/contract.ts';
 import { readMetadata } from '../training/src/metadata.ts';
 import { publishModel } from '../training/src/publish.ts';
 import { ADMIN_TOKEN, CHROMIUM, launchPersistent, startStack, waitReady, type Stack } from '../tests/e2e/harness.ts';
+import { writeTwoClassModel } from '../tests/e2e/two-class-model.ts';
 import { DATASETS } from '../tests/shared-data.ts';
 import { lighthouseScores } from './lighthouse.ts';
 import { modelInfo } from './model-info.ts';
 import { inTurn, pairedSpeedup, summarize } from './stats.ts';
-import { buildWithModel, precacheBytes } from './web-build.ts';
+import { longestTaskDuring } from './trace.ts';
+import { appAcceptsModel, buildCheckout, buildWithModel, checkout, precacheBytes } from './web-build.ts';
 
 export interface WebBenchOptions {
   model: string;
+  /** A second model, in today's app. */
   baseline?: string;
-  /** Cold starts per model (fresh profile each). */
+  /** Today's app against the app at this commit (a full id), both shipping `model`. */
+  baselineRef?: string;
+  /** Cold starts per contender (fresh profile each). */
   cold: number;
-  /** Warm predictions per model on wasm, and on webgl (0 skips webgl). */
+  /** Warm predictions per contender on wasm, and on webgl (0 skips webgl). */
   runs: number;
   webglRuns: number;
+  /** Classifications traced per contender for the longest main-thread task. */
+  traced: number;
   lighthouse: boolean;
 }
 
 interface Site {
   role: 'model' | 'baseline';
+  /** The app: today's working tree, or the commit it was built from. */
+  app: string;
   dir: string;
   meta: ModelMetadata;
   build: string;
@@ -40,12 +51,12 @@ interface Site {
 
 interface ColdStart {
   backend: string | null;
+  firstContentfulPaintMs: number;
   classifierReadyMs: number;
   firstVerdictMs: number;
   firstPredictMs: number;
   firstLoadBytes: Record<string, number>;
 }
-
 
 const log = (msg: string) => process.stderr.write(`bench:web: ${msg}\n`);
 
@@ -66,7 +77,7 @@ async function classifyTimed(page: Page, file: string): Promise<{ at: number; la
   return { at, latencyMs: Number(await page.getByTestId('latency').textContent()) };
 }
 
-/** A first visit in a fresh profile: page load to classifier ready and to the first verdict, and what it transferred. */
+/** A first visit in a fresh profile: first paint, classifier ready and first verdict (photo picked once ready), and what it transferred. */
 async function coldStart(url: string, photo: string): Promise<ColdStart> {
   const browser = await launchPersistent();
   try {
@@ -75,13 +86,16 @@ async function coldStart(url: string, photo: string): Promise<ColdStart> {
     const { backend } = await waitReady(page);
     const readyAt = await page.evaluate(() => performance.now());
     const first = await classifyTimed(page, photo);
-    const resources = await page.evaluate(() =>
-      performance.getEntriesByType('resource').map((e) => ({ url: (e as PerformanceResourceTiming).name, bytes: (e as PerformanceResourceTiming).transferSize }))
-    );
+    // What the page and its workers fetched (a worker's fetches are in its own Resource Timing).
+    const entries = `performance.getEntriesByType('resource').map((e) => ({ url: e.name, bytes: e.transferSize }))`;
+    const workers = page.workers().filter((w) => w.url().startsWith('http'));
+    const resources = (await Promise.all([page.evaluate<{ url: string; bytes: number }[]>(entries), ...workers.map((w) => w.evaluate<{ url: string; bytes: number }[]>(entries))])).flat();
     const sum = (re: RegExp) => resources.filter((r) => re.test(new URL(r.url).pathname)).reduce((n, r) => n + r.bytes, 0);
     const html = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).transferSize);
+    const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN);
     return {
       backend,
+      firstContentfulPaintMs: fcp,
       classifierReadyMs: readyAt,
       firstVerdictMs: first.at,
       firstPredictMs: first.latencyMs,
@@ -125,31 +139,80 @@ async function warmPredict(pages: Page[], sites: Site[], backend: string, runs: 
   return latencies;
 }
 
+/** The longest main-thread task (ms) over `n` traced classifications per site, taking turns. */
+async function longestTasks(pages: Page[], sites: Site[], n: number, photos: string[]): Promise<number[]> {
+  const longest = sites.map(() => 0);
+  for (let i = 0; i < n; i++) {
+    for (const k of inTurn(i, sites.map((_, k) => k))) {
+      const ms = await longestTaskDuring(pages[k]!, () => classifyTimed(pages[k]!, photos[(i + 3) % photos.length]!));
+      longest[k] = Math.max(longest[k]!, ms);
+    }
+  }
+  log(`longest main-thread task while classifying: ${sites.map((s, k) => `${s.role} ${longest[k]} ms`).join(', ')}`);
+  return longest;
+}
+
+/**
+ * The model both builds ship with --baseline-ref: `model` itself when the app at that revision
+ * accepts it, else (an app from before three-class models) its two-class cut, for both builds.
+ */
+async function sharedModel(appDir: string, model: string, scratch: string): Promise<string> {
+  if (appAcceptsModel(appDir, model)) return model;
+  const meta = readMetadata(model);
+  if (meta.labels.length === 3) {
+    const cut = join(scratch, 'two-class');
+    await writeTwoClassModel(model, cut, `${meta.version}-two-class`);
+    if (appAcceptsModel(appDir, cut)) {
+      log(`the app at that revision cannot load a three-class model; both builds ship its two-class cut (${cut})`);
+      return cut;
+    }
+  }
+  throw new Error(`the app at that revision cannot load ${model} (its metadata.json does not pass that revision's contract)`);
+}
+
 export async function benchWeb(opts: WebBenchOptions): Promise<object> {
   const smokeDir = join(DATASETS, 'smoke');
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROME_PATH)`);
   if (!existsSync(smokeDir)) throw new Error(`no photos at ${smokeDir} (the shared smoke set)`);
+  const commit = opts.baselineRef;
   const photos = (['cat', 'dog'] as const).flatMap((l) => readdirSync(join(smokeDir, l)).sort().map((f) => join(smokeDir, l, f)));
 
-  const roles = [{ role: 'model' as const, dir: opts.model }, ...(opts.baseline ? [{ role: 'baseline' as const, dir: opts.baseline }] : [])];
-  const builds = new Map<string, string>();
+  const scratch = mkdtempSync(join(tmpdir(), 'pawlens-bench-models-'));
+  const builds: string[] = [];
   const sites: Site[] = [];
   try {
-    // The baseline first, so build/web is left holding the build with --model.
-    for (const { dir } of [...roles].reverse()) {
-      if (builds.has(dir)) continue;
-      log(`building the app with ${dir}`);
-      builds.set(dir, buildWithModel(dir));
+    // The baseline first, so build/web is left holding today's app with --model.
+    let model = opts.model;
+    let baseline: { app: string; dir: string; build: string } | undefined;
+    if (commit) {
+      log(`checking out ${commit.slice(0, 12)} in a temporary worktree`);
+      const ref = checkout(commit);
+      try {
+        model = await sharedModel(ref.dir, opts.model, scratch);
+        log(`building the app at ${commit.slice(0, 12)} with ${model}`);
+        baseline = { app: commit, dir: model, build: buildCheckout(ref.dir, model, readMetadata(model).version) };
+      } finally {
+        ref.remove();
+      }
+    } else if (opts.baseline) {
+      log(`building the app with ${opts.baseline}`);
+      baseline = { app: 'working tree', dir: opts.baseline, build: buildWithModel(opts.baseline) };
     }
-    for (const { role, dir } of roles) {
-      const build = builds.get(dir)!;
-      const stack = await startStack(build);
-      sites.push({ role, dir, meta: readMetadata(dir), build, stack });
-      await publishModel({ url: stack.server.url, modelDir: join(build, 'model'), token: ADMIN_TOKEN });
+    if (baseline) builds.push(baseline.build);
+    log(`building the app with ${model}`);
+    const modelBuild = baseline && !commit && opts.baseline === model ? baseline.build : buildWithModel(model);
+    if (modelBuild !== baseline?.build) builds.push(modelBuild);
+
+    const contenders = [{ role: 'model' as const, app: 'working tree', dir: model, build: modelBuild }, ...(baseline ? [{ role: 'baseline' as const, ...baseline }] : [])];
+    for (const c of contenders) {
+      const stack = await startStack(c.build);
+      sites.push({ ...c, meta: readMetadata(c.dir), stack });
+      // Published and active, as npm start leaves it (else /api/models/latest answers 404, an error in the console).
+      await publishModel({ url: stack.server.url, modelDir: join(c.build, 'model'), token: ADMIN_TOKEN, activate: true });
     }
     const loadBefore = loadavg()[0]!;
 
-    log(`cold starts (${opts.cold} per model)`);
+    log(`cold starts (${opts.cold} per contender)`);
     const colds: ColdStart[][] = sites.map(() => []);
     for (let c = 0; c < opts.cold; c++) {
       for (const k of inTurn(c, sites.map((_, k) => k))) colds[k]!.push(await coldStart(sites[k]!.stack.server.url, photos[0]!));
@@ -157,6 +220,7 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
 
     log('warm predict');
     const warm: Record<string, number[][] | string> = {};
+    let longest: number[] = [];
     const browsers: Awaited<ReturnType<typeof launchPersistent>>[] = [];
     try {
       while (browsers.length < sites.length) browsers.push(await launchPersistent());
@@ -165,6 +229,9 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
       for (const [backend, runs] of phases.filter(([, n]) => n > 0)) {
         warm[backend] = await warmPredict(pages, sites, backend, runs, photos);
       }
+      // On the backend each app picks by itself.
+      await Promise.all(sites.map((s, k) => pages[k]!.goto(s.stack.server.url).then(() => waitReady(pages[k]!))));
+      longest = await longestTasks(pages, sites, opts.traced, photos);
     } finally {
       for (const b of browsers) await b.close();
     }
@@ -180,9 +247,11 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
     sites.forEach((s, k) => {
       const runs = colds[k]!;
       figures[s.role] = {
+        app: s.app,
         ...modelInfo(s.dir, s.meta),
         coldStart: {
           backend: runs[0]!.backend,
+          firstContentfulPaintMs: summarize(runs.map((r) => r.firstContentfulPaintMs)),
           classifierReadyMs: summarize(runs.map((r) => r.classifierReadyMs)),
           firstVerdictMs: summarize(runs.map((r) => r.firstVerdictMs)),
           firstPredictMs: summarize(runs.map((r) => r.firstPredictMs))
@@ -190,6 +259,7 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
         firstLoadBytes: runs[0]!.firstLoadBytes,
         serviceWorkerPrecacheBytes: precacheBytes(s.build),
         warm: Object.fromEntries(Object.entries(warm).map(([b, w]) => [b, typeof w === 'string' ? { error: w } : summarize(w[k]!)])),
+        longestTaskMs: longest[k],
         ...(opts.lighthouse ? { lighthouse: lighthouse[k] } : {})
       };
     });
@@ -198,23 +268,36 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
       return Array.isArray(w) ? pairedSpeedup(w[1]!, w[0]!) : null;
     };
     const firstVerdicts = (k: number) => colds[k]!.map((r) => r.firstVerdictMs);
+    const compared = sites.length === 2;
+    const ours = opts.lighthouse ? lighthouse[0]! : null;
     return {
       bench: 'web',
       when: new Date().toISOString(),
       chromium: CHROMIUM,
       machine: { cpus: cpus().length, node: process.version, loadAverage: { before: loadBefore, after: loadAfter } },
+      ...(compared ? { coldStartSpeedup: pairedSpeedup(firstVerdicts(1), firstVerdicts(0)), warmSpeedup: warmSpeedup('wasm') } : {}),
+      longestTaskMs: longest[0],
+      ...(ours
+        ? {
+            lighthouse: {
+              scores: { performance: ours.performance, accessibility: ours.accessibility, bestPractices: ours.bestPractices, seo: ours.seo },
+              tbtMs: ours.metrics.tbtMs
+            }
+          }
+        : {}),
       ...figures,
-      ...(sites.length === 2
+      ...(compared
         ? {
             speedup: warmSpeedup('wasm'),
             speedupBy: { warmWasm: warmSpeedup('wasm'), warmWebgl: warmSpeedup('webgl'), coldFirstVerdict: pairedSpeedup(firstVerdicts(1), firstVerdicts(0)) }
           }
         : {}),
       notes:
-        'Each model is served by its own build of the app (PAWLENS_MODEL_DIR) and its own wrangler dev. Cold starts (fresh profile) alternate between the models; warm predict: one page per model, the same photo classified by each in turn, forced onto a backend with ?backend= (WebGL runs on SwiftShader, i.e. software, here; the app itself picks wasm). Latencies are the app\'s own predict time; p50/p95 nearest rank. speedup = median over back-to-back pairs (same photo) of baseline / model warm wasm predict time; speedupBy the same per backend and for cold start to first verdict (pairs of consecutive cold starts). firstLoadBytes are transferSize from Resource Timing of the first cold start (a file the service worker fetched shows as a few hundred bytes or 0); serviceWorkerPrecacheBytes is what it precaches, uncompressed.'
+        "Each contender is its own build of the app (PAWLENS_MODEL_DIR ships the model; with --baseline-ref the app at that revision, built in a temporary git worktree, ships the same model) served by its own wrangler dev. Cold starts (fresh profile; the photo is picked once the app shows its backend) alternate between the contenders; warm predict: one page per contender, the same photo classified by each in turn, forced onto a backend with ?backend= (WebGL runs on SwiftShader, i.e. software, here). Latencies are the app's own predict time; p50/p95 nearest rank. coldStartSpeedup and warmSpeedup (= speedup) are medians over back-to-back pairs of baseline / model time. longestTaskMs: the longest task on the page's main thread (Chromium trace) while a photo is classified, on the backend the app picks, over the traced classifications (the model's at the top level, each contender's in its figures). lighthouse: Lighthouse 12, mobile emulation (simulated 4x CPU slowdown). firstLoadBytes are transferSize from Resource Timing of the first cold start (a file the service worker fetched shows as a few hundred bytes or 0); serviceWorkerPrecacheBytes is what it precaches, uncompressed."
     };
   } finally {
     for (const s of sites) await s.stack.close();
-    for (const b of builds.values()) rmSync(b, { recursive: true, force: true });
+    for (const b of builds) rmSync(b, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -3,6 +3,7 @@
  * bad flags, values and paths end in one `error: …` line and exit 1 (never a stack trace), and the
  * argument checks. Light on purpose: commands import it before tfjs, Chromium or wrangler.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -54,4 +55,11 @@ export function existingDir(arg: string): string {
   const dir = resolve(arg);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InvalidArgumentError(`${dir} is not a folder.`);
   return dir;
+}
+
+/** A git revision of this repository, as its full commit id. */
+export function gitCommit(arg: string): string {
+  const r = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${arg}^{commit}`], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' });
+  if (r.status !== 0) throw new InvalidArgumentError(`${arg} is not a commit of this repository.`);
+  return r.stdout.trim();
 }

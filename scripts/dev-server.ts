@@ -54,9 +54,26 @@ export function applyMigrations(persistTo?: string): void {
   if (r.status !== 0) throw new Error(`wrangler d1 migrations apply failed:\n${r.stdout}\n${r.stderr}`);
 }
 
+/**
+ * Starts wrangler dev and waits until it answers. Its devtools inspector gets a free port too (its
+ * default, 9229, is taken by any other wrangler dev running at the time, e.g. a second test run); a
+ * port taken between choosing and binding it means one more try on new ports.
+ */
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof PortTakenError)) throw e;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startDevServerOnce(opts: DevServerOptions): Promise<DevServer> {
   const port = opts.port ?? (await freePort());
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false'];
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false'];
   if (opts.persistTo) args.push('--persist-to', opts.persistTo);
   if (opts.assets) args.push('--assets', opts.assets);
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('--var', `${k}:${v}`);
@@ -80,7 +97,10 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   };
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) {
+      const message = `wrangler dev exited with ${child.exitCode}:\n${output}`;
+      throw /Address already in use/.test(output) ? new PortTakenError(message) : new Error(message);
+    }
     try {
       const res = await fetch(`${url}/api/health`);
       if (res.ok) return { url, port, process: child, stop };

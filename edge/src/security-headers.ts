@@ -21,17 +21,19 @@ const COMMON = {
  * The pages' policy. Scripts: the app's own files plus SvelteKit's inline start-up script of each
  * page, allowed by hash (never 'unsafe-inline'); 'wasm-unsafe-eval' compiles tfjs's WebAssembly.
  * Styles allow inline style attributes, which Svelte sets. Photos are shown from blob: URLs and the
- * camera preview is a media stream.
+ * camera preview is a media stream. tfjs's threaded wasm starts its threads as workers from blob:
+ * URLs, whose script then loads the wasm glue from another blob: (only script already running in
+ * the page can make a blob: URL).
  */
 export function appContentSecurityPolicy(inlineScriptHashes: readonly string[]): string {
   return [
     "default-src 'self'",
-    `script-src 'self' 'wasm-unsafe-eval' ${inlineScriptHashes.map((h) => `'${h}'`).join(' ')}`.trim(),
+    `script-src 'self' 'wasm-unsafe-eval' blob: ${inlineScriptHashes.map((h) => `'${h}'`).join(' ')}`.trim(),
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' blob: data:",
     "media-src 'self' blob: mediastream:",
     "connect-src 'self'",
-    "worker-src 'self'",
+    "worker-src 'self' blob:",
     "manifest-src 'self'",
     "font-src 'self'",
     "object-src 'none'",

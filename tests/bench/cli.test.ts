@@ -32,6 +32,8 @@ describe.concurrent('bench flag values and paths', () => {
     ['model', ['--limit', '0'], '--limit'],
     ['model', ['--backend', 'gpu'], '--backend'],
     ['web', ['--runs', '-3'], '--runs'],
+    ['web', ['--baseline-ref', 'no-such-revision'], 'is not a commit'],
+    ['web', ['--baseline-ref', 'HEAD', '--baseline', 'model'], 'cannot be used with'],
     ['api', ['--connections', '1.5'], '--connections'],
     ['limits', ['--versions', '0'], '--versions']
   ])('bench:%s %j is rejected in one line', async (name, args, mentions) => {

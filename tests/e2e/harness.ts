@@ -111,10 +111,34 @@ export async function launchPersistent(opts: Partial<LaunchOptions> = {}): Promi
   };
 }
 
+/**
+ * How long one state may take to arrive on a busy machine (two test runs and a training on 2 cores):
+ * waits poll for the state and give up only after this, and a test's own timeout is the sum of what it
+ * waits for (`budget`), so it never fires while the test is still making progress.
+ */
+export const WAIT = {
+  /** A cold start to a ready classifier: TensorFlow.js, the model, the warm-up (WebGL's shaders on SwiftShader included). */
+  ready: 240_000,
+  /** One photo to its verdict. */
+  verdict: 60_000,
+  /** The service worker installed and in control (it precaches the app first). */
+  serviceWorker: 120_000,
+  /** The outbox delivering to the server, retries with backoff included. */
+  sync: 120_000
+} as const;
+
+/** A test's timeout: `base` plus `n` waits of `each`. */
+export const budget = (n: number, each: number, base = 60_000) => base + n * each;
+
 /** Waits until the classifier is ready (model version and backend shown). */
 export async function waitReady(page: Page): Promise<{ version: string; backend: string }> {
-  await page.getByTestId('backend').filter({ hasText: /^(webgl|wasm|cpu)$/ }).waitFor({ timeout: 120_000 });
+  await page.getByTestId('backend').filter({ hasText: /^(webgl|wasm|cpu)$/ }).waitFor({ timeout: WAIT.ready });
   return { version: (await page.getByTestId('model-version').textContent())!, backend: (await page.getByTestId('backend').textContent())! };
+}
+
+/** The classifier worker's figures (tensor count, backend, wasm threads), through the app's test hook. */
+export function workerStats(page: Page): Promise<{ numTensors: number; backend: string | null; wasmThreads: number | null; crossOriginIsolated: boolean }> {
+  return page.evaluate(() => (globalThis as unknown as { __pawlens: { workerStats(): Promise<never> } }).__pawlens.workerStats());
 }
 
 /** Picks a file and waits for its verdict (or the error); returns the verdict text or null. */
@@ -128,7 +152,7 @@ export async function verdictAfter(page: Page, act: () => Promise<unknown>): Pro
   const prev = (await verdict.count()) ? await verdict.getAttribute('data-result') : null;
   await act();
   const fresh = page.locator(prev ? `[data-testid=verdict]:not([data-result="${prev}"])` : '[data-testid=verdict]');
-  await fresh.or(page.getByTestId('error')).first().waitFor({ timeout: 60_000 });
+  await fresh.or(page.getByTestId('error')).first().waitFor({ timeout: WAIT.verdict });
   return (await fresh.count()) ? await fresh.textContent() : null;
 }
 
@@ -155,6 +179,35 @@ export async function feedbackConfusion(base: string, modelVersion: string): Pro
 }
 
 export async function waitForServiceWorker(page: Page): Promise<void> {
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: WAIT.serviceWorker });
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+}
+
+/**
+ * Shares a photo to the app as a phone's share sheet does: a multipart POST to the manifest's
+ * share_target action (here a form submitted from the page, so the service worker sees a navigation
+ * POST). Resolves once the page it leads to shows a verdict.
+ */
+export async function sharePhoto(page: Page, file: string): Promise<void> {
+  const b64 = readFileSync(file).toString('base64');
+  const name = file.split('/').pop()!;
+  await page.evaluate(
+    ({ b64, name }) => {
+      (window as { beforeShare?: boolean }).beforeShare = true;
+      const form = Object.assign(document.createElement('form'), { method: 'POST', action: '/share', enctype: 'multipart/form-data' });
+      const input = Object.assign(document.createElement('input'), { type: 'file', name: 'photo' });
+      const data = new DataTransfer();
+      data.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type: 'image/jpeg' }));
+      input.files = data.files;
+      form.append(input);
+      document.body.append(form);
+      form.submit();
+    },
+    { b64, name }
+  );
+  // A new document (the one the share led to) with a verdict in it.
+  await page.waitForFunction(() => !(window as { beforeShare?: boolean }).beforeShare && document.querySelector('[data-testid=verdict]') !== null, undefined, {
+    timeout: WAIT.ready + WAIT.verdict,
+    polling: 250
+  });
 }

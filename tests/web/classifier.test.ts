@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Classifier, readMetadata, toArtifacts } from '../../web/src/lib/classifier/classifier.ts';
+import { Classifier, toArtifacts } from '../../web/src/lib/classifier/classifier.ts';
+import { readMetadata } from '../../web/src/lib/classifier/metadata.ts';
 import { MOBILENET_NORMALIZATION, normalizePixels } from '../../web/src/lib/classifier/preprocess.ts';
 import { probabilitiesOf, verdictFor } from '../../web/src/lib/classifier/verdict.ts';
 import type { ModelFiles } from '../../web/src/lib/model-store/store.ts';

@@ -204,4 +204,109 @@ describe('outbox', () => {
     expect([1, 2, 3, 4, 10].map((n) => backoffDelay(n, 1000, 8000, () => 1))).toEqual([1000, 2000, 4000, 8000, 8000]);
     expect(backoffDelay(3, 1000, 8000, () => 0)).toBe(2000);
   });
+
+  describe('changing an answer until it is sent', () => {
+    /** A server that keeps the first `actual` it gets per id (what POST /api/feedback stores), and can hold a send. */
+    function answerServer() {
+      const stored = new Map<string, string>();
+      let hold: Promise<void> | null = null;
+      const sends: string[][] = [];
+      const send: OutboxOptions['send'] = async (_kind, items) => {
+        sends.push(items.map((i) => i.id));
+        await hold;
+        const res: BatchResult = { accepted: [], duplicates: [] };
+        for (const i of items as FeedbackItem[]) {
+          if (stored.has(i.id)) res.duplicates.push(i.id);
+          else (stored.set(i.id, i.actual), res.accepted.push(i.id));
+        }
+        return res;
+      };
+      return { stored, sends, send, hold: (p: Promise<void> | null) => (hold = p) };
+    }
+
+    it('sends the final answer, once', async () => {
+      const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
+      const server = answerServer();
+      const outbox = new Outbox({ db, send: server.send, enabled: async () => true });
+      const item = feedback();
+      await outbox.add('feedback', { ...item, actual: 'dog' });
+      expect(await outbox.change('feedback', { ...item, actual: 'neither' })).toBe('changed');
+      expect(await outbox.change('feedback', { ...item, actual: 'cat' })).toBe('changed');
+      expect(await outbox.has(item.id)).toBe(true);
+      await outbox.flush();
+      expect([...server.stored]).toEqual([[item.id, 'cat']]);
+      expect(await outbox.has(item.id)).toBe(false);
+    });
+
+    it('says "sent" once the server has it, and changes nothing then', async () => {
+      const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
+      const server = answerServer();
+      const outbox = new Outbox({ db, send: server.send, enabled: async () => true });
+      const item = feedback();
+      await outbox.add('feedback', item);
+      await outbox.flush();
+      expect(await outbox.change('feedback', { ...item, actual: 'dog' })).toBe('sent');
+      expect(await outbox.counts()).toEqual({ feedback: 0, telemetry: 0 });
+      expect(server.stored.get(item.id)).toBe('cat');
+    });
+
+    it('waits for a send under way, then says whether it went (the server never gets a half-changed answer)', async () => {
+      const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
+      const server = answerServer();
+      const outbox = new Outbox({ db, send: server.send, enabled: async () => true });
+      const item = feedback();
+      await outbox.add('feedback', item);
+      let release!: () => void;
+      server.hold(new Promise((ok) => (release = ok)));
+      const flushing = outbox.flush();
+      await expect.poll(() => server.sends.length).toBe(1);
+      let outcome: string | undefined;
+      const changing = outbox.change('feedback', { ...item, actual: 'dog' }).then((o) => (outcome = o));
+      await new Promise((ok) => setTimeout(ok, 300));
+      expect(outcome).toBeUndefined();
+      release();
+      await flushing;
+      await changing;
+      expect(outcome).toBe('sent');
+      expect(server.stored.get(item.id)).toBe('cat');
+    });
+
+    it('lets two outboxes on one database (page and service worker) never send an entry at the same time', async () => {
+      const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
+      const server = answerServer();
+      const [page, worker] = [0, 1].map(() => new Outbox({ db, send: server.send, enabled: async () => true }));
+      const items = [feedback(0), feedback(1), feedback(2)];
+      for (const i of items) await page!.add('feedback', i);
+      let release!: () => void;
+      server.hold(new Promise((ok) => (release = ok)));
+      const first = page!.flush();
+      await expect.poll(() => server.sends.length).toBe(1);
+      // While the page's send is under way, the worker finds nothing to send.
+      expect(await worker!.flush()).toEqual({ sent: 0, ok: true });
+      release();
+      expect(await first).toEqual({ sent: 3, ok: true });
+      expect(server.sends).toEqual([items.map((i) => i.id)]);
+    });
+
+    it('sends, by itself, what the service worker held and gave back after a failed send', async () => {
+      const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
+      const server = answerServer();
+      const worker = new Outbox({ db, send: server.send, enabled: async () => true });
+      const page = new Outbox({ db, send: server.send, enabled: async () => true, retryTimer: true });
+      const item = feedback();
+      await page.add('feedback', item);
+      let fail!: (e: Error) => void;
+      server.hold(new Promise((_, no) => (fail = no)));
+      const held = worker.flush();
+      await expect.poll(() => server.sends.length).toBe(1);
+      expect(await page.flush()).toEqual({ sent: 0, ok: true });
+      server.hold(null);
+      fail(new TypeError('Failed to fetch'));
+      expect((await held).ok).toBe(false);
+      // No new answer, no "online" event: the page looks again and sends it.
+      await expect.poll(() => server.stored.get(item.id), { timeout: 5000, interval: 50 }).toBe('cat');
+      page.stop();
+    });
+  });
 });
+

@@ -3,8 +3,9 @@
 /// <reference lib="webworker" />
 /**
  * The service worker: precaches the app shell (so the app opens offline), serves model files
- * CacheFirst (their URLs are immutable), waits for the user before taking over from an older
- * version, and sends the outbox by Background Sync where the browser has it.
+ * CacheFirst (their URLs are immutable), takes photos shared to the installed app (share target),
+ * waits for the user before taking over from an older version, and sends the outbox by Background
+ * Sync where the browser has it.
  */
 import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
@@ -15,10 +16,18 @@ import { openPawlensDB } from '$lib/db';
 import { MODEL_CACHE, isImmutableModelUrl } from '$lib/model-store/urls';
 import { Outbox, OUTBOX_CHANNEL, SYNC_TAG } from '$lib/outbox/outbox';
 import { loadSettings } from '$lib/settings';
+import { receiveShare, SHARE_ACTION, SHARE_PARAM } from '$lib/share';
 
 declare const self: ServiceWorkerGlobalScope;
 
-precacheAndRoute(self.__WB_MANIFEST);
+// Before Workbox's routes: a share is a POST, answered here with no network at all.
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method === 'POST' && url.origin === self.location.origin && url.pathname === SHARE_ACTION) event.respondWith(receiveShare(event.request));
+});
+
+// `?shared` (a photo waits) still gets the precached page.
+precacheAndRoute(self.__WB_MANIFEST, { ignoreURLParametersMatching: [/^utm_/, /^fbclid$/, new RegExp(`^${SHARE_PARAM}$`)] });
 cleanupOutdatedCaches();
 // Pages not prerendered (and deep links opened offline) get the SPA fallback from the precache.
 registerRoute(new NavigationRoute(createHandlerBoundToURL('/200.html'), { denylist: [/^\/api\//] }));

@@ -1,16 +1,17 @@
 /**
- * The app's state and the wiring between its parts: the classifier (lazy tfjs), the model store,
- * the outbox and the settings. Pages render this state and call these methods; the logic itself
- * lives in the plain modules under lib/.
+ * The app's state and the wiring between its parts: the classifier (a worker that owns TensorFlow.js,
+ * started when the page is idle or a photo comes), the model store, the outbox and the settings.
+ * Pages render this state and call these methods; the logic itself lives in the plain modules under lib/.
  */
 import type { Actual, ModelMetadata } from '../../../edge/src/contract';
 import shipped from 'virtual:pawlens/shipped-model';
-import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { api } from './api/client';
-import { Classifier, readMetadata, type Prediction } from './classifier/classifier';
-import { modelInput } from './classifier/image';
-import type { BackendName, Tf } from './classifier/backends';
-import { backendOrder, hasSoftwareWebGL, loadTf, useFirstWorkingBackend } from './classifier/tf';
+import type { Prediction } from './classifier/classifier';
+import { readMetadata } from './classifier/metadata';
+import { isBackend, type BackendName } from './classifier/backends';
+import { ClassifierClient, type LoadedModel } from './classifier/client';
+import { decodePhoto, encodePreview, modelInput } from './classifier/image';
+import type { ImageInput } from './classifier/protocol';
 import { openPawlensDB, type PawlensDB } from './db';
 import { feedbackItem } from './feedback';
 import { ModelStore, type ModelFiles, type ModelSource } from './model-store/store';
@@ -30,9 +31,19 @@ export interface ModelInfo {
   metadata: ModelMetadata;
 }
 
+/** What "Check for a new model" found. */
+export type UpdateOutcome =
+  | { kind: 'updated'; version: string }
+  | { kind: 'current'; version: string }
+  | { kind: 'offline' }
+  | { kind: 'failed'; message: string };
+
 interface SyncManagerLike {
   register(tag: string): Promise<void>;
 }
+
+/** The backend chosen for a model version on this device (IndexedDB key). */
+const backendKey = (version: string) => `backend:${version}`;
 
 class PawlensApp {
   phase = $state<Phase>('idle');
@@ -50,12 +61,12 @@ class PawlensApp {
   private db: PawlensDB | undefined;
   private outbox: Outbox | undefined;
   private store: ModelStore | undefined;
-  private tf: Tf | undefined;
-  private classifier: Classifier | undefined;
-  private files: ModelFiles | undefined;
-  private source: ModelSource | undefined;
-  private updating: Promise<void> | undefined;
-  private backends: BackendName[] = [];
+  private client: ClassifierClient | undefined;
+  /** The worker's id of the active model, and the published version of every model it holds. */
+  private activeId: number | null = null;
+  private readonly versions = new Map<number, string>();
+  private loaded: LoadedModel | undefined;
+  private updating: Promise<UpdateOutcome> | undefined;
   private loadReported = false;
   private started: Promise<void> | undefined;
   private classifierReady: Promise<void> | undefined;
@@ -109,71 +120,63 @@ class PawlensApp {
     if (this.outbox) this.pending = await this.outbox.counts();
   }
 
-  /** Loads tfjs, picks a backend, loads the current model and warms it up; idempotent. */
+  /** The classifier worker, started on first use: TensorFlow.js begins loading in it at once. */
+  private worker(): ClassifierClient {
+    this.client ??= new ClassifierClient((name) => new Worker(new URL('./classifier/worker.ts', import.meta.url), { type: 'module', name }), forcedStart(), {
+      backend: (backend) => (this.backend = backend),
+      choice: (version, backend) => void this.db?.put('kv', backend, backendKey(version)),
+      restarted: () => undefined
+    });
+    return this.client;
+  }
+
+  /** Starts the worker and loads the current model into it; idempotent. */
   ensureClassifier(): Promise<void> {
     this.classifierReady ??= this.loadClassifier().catch((e: unknown) => {
       this.phase = 'error';
       this.status = `The classifier could not start: ${message(e)}`;
       this.classifierReady = undefined;
+      this.client?.failWaiting(new Error(this.status));
     });
     return this.classifierReady;
   }
 
   private async loadClassifier(): Promise<void> {
+    this.worker();
     await this.start();
     this.phase = 'loading';
     this.status = 'Loading the classifier…';
-    const tf = (this.tf = await loadTf());
-    this.backends = backendOrder(new URLSearchParams(location.search).get('backend'), hasSoftwareWebGL);
-    this.watchBackend(await useFirstWorkingBackend(tf, this.backends));
-    const loaded = await this.store!.loadCurrent((files) => Classifier.create(tf, files));
-    this.use(loaded.model, loaded.source, loaded.files);
+    const loaded = await this.store!.loadCurrent((files, source) => this.loadModel(files, source));
+    await this.use(loaded.model, loaded.source);
     this.phase = 'ready';
     this.status = '';
-    exposeTestHook(tf);
+    this.exposeTestHook();
     void this.checkForUpdate();
   }
 
-  private use(classifier: Classifier, source: ModelSource, files: ModelFiles): void {
-    this.classifier?.dispose();
-    this.classifier = classifier;
-    this.files = files;
-    this.source = source;
+  /** Loads verified files into the worker, on the backend remembered for this version if any. */
+  private async loadModel(files: ModelFiles, source: ModelSource): Promise<LoadedModel> {
+    const remembered = await this.db!.get('kv', backendKey(source.version));
+    const loaded = await this.worker().load({ files, forced: forcedBackend(), remembered: isBackend(remembered) ? remembered : null });
+    this.versions.set(loaded.modelId, source.version);
+    return loaded;
+  }
+
+  private async use(loaded: LoadedModel, source: ModelSource): Promise<void> {
+    const previous = this.activeId;
+    await this.client!.activate(loaded.modelId);
+    this.activeId = loaded.modelId;
+    if (previous !== null && previous !== loaded.modelId) {
+      this.versions.delete(previous);
+      void this.client!.dispose(previous);
+    }
+    this.loaded = loaded;
     this.loadReported = false;
-    this.model = { version: source.version, origin: source.origin, metadata: classifier.metadata };
-    this.backend = classifier.backend;
+    this.model = { version: source.version, origin: source.origin, metadata: loaded.metadata };
+    this.backend = loaded.backend;
   }
 
-  /** On a lost WebGL context, move to the next backend and rebuild the model there. */
-  private watchBackend(name: BackendName): void {
-    if (name !== 'webgl') return;
-    const canvas = (this.tf!.backend() as MathBackendWebGL).gpgpu.gl.canvas;
-    canvas.addEventListener('webglcontextlost', () => void this.fallBackFrom('webgl'), { once: true });
-  }
-
-  private async fallBackFrom(lost: BackendName): Promise<void> {
-    const tf = this.tf!;
-    this.phase = 'loading';
-    this.status = `The ${lost} backend stopped working; switching…`;
-    this.backends = this.backends.filter((b) => b !== lost);
-    try {
-      this.classifier?.dispose();
-    } catch {
-      // its GPU resources are already gone with the context
-    }
-    this.classifier = undefined;
-    try {
-      this.watchBackend(await useFirstWorkingBackend(tf, this.backends));
-      this.use(await Classifier.create(tf, this.files!), this.source!, this.files!);
-      this.phase = 'ready';
-      this.status = '';
-    } catch (e) {
-      this.phase = 'error';
-      this.status = `The classifier could not recover: ${message(e)}`;
-    }
-  }
-
-  /** The current model's metadata without loading tfjs (for the model card). */
+  /** The current model's metadata without loading the classifier (for the model card). */
   async loadModelInfo(): Promise<ModelInfo | null> {
     await this.start();
     if (this.model) return this.model;
@@ -189,52 +192,96 @@ class PawlensApp {
   }
 
   /** Asks the API for a newer model and switches to it once it is verified and loaded (one check at a time). */
-  checkForUpdate(): Promise<void> {
+  checkForUpdate(): Promise<UpdateOutcome> {
     this.updating ??= this.update().finally(() => (this.updating = undefined));
     return this.updating;
   }
 
-  private async update(): Promise<void> {
-    if (!this.store || !this.model || !navigator.onLine) return;
+  /** "Check for a new model": loads the classifier first if needed, then asks. */
+  async checkNow(): Promise<UpdateOutcome> {
+    if (!navigator.onLine) return { kind: 'offline' };
+    await this.ensureClassifier();
+    return this.checkForUpdate();
+  }
+
+  private async update(): Promise<UpdateOutcome> {
+    if (!navigator.onLine) return { kind: 'offline' };
+    if (!this.store || !this.model) return { kind: 'failed', message: this.status || 'The classifier is not ready.' };
     try {
-      const loaded = await this.store.update(this.model.version, (files) => Classifier.create(this.tf!, files));
-      if (loaded) {
-        this.use(loaded.model, loaded.source, loaded.files);
-        this.modelNotice = `Now using model ${loaded.source.version}.`;
-      }
+      const loaded = await this.store.update(this.model.version, (files, source) => this.loadModel(files, source));
+      if (!loaded) return { kind: 'current', version: this.model.version };
+      await this.use(loaded.model, loaded.source);
+      this.modelNotice = `Now using model ${loaded.source.version}.`;
+      return { kind: 'updated', version: loaded.source.version };
     } catch (e) {
       console.warn('Model update failed; keeping the current model.', e);
+      return { kind: 'failed', message: message(e) };
     }
   }
 
-  /** Classifies a decoded photo and records its telemetry. */
-  async classify(photo: HTMLCanvasElement): Promise<Classified> {
-    await this.ensureClassifier();
-    const classifier = this.classifier;
-    const model = this.model;
-    if (!classifier || !model) throw new Error(this.status || 'The classifier is not ready.');
-    const { inputSize, normalization, crop } = classifier.metadata;
-    const raw = await classifier.predict(modelInput(photo, inputSize, normalization, crop));
+  /**
+   * Classifies a photo file. `onPreview` gets the downscaled photo to show, before the verdict (at
+   * once, even while the model is still loading: a photo chosen early is classified when it is ready).
+   */
+  async classifyPhoto(file: Blob, name: string, onPreview: (preview: Blob) => void): Promise<Classified> {
+    void this.ensureClassifier();
+    const client = this.worker();
+    let image: ImageInput = { kind: 'blob', blob: file, name };
+    if (!(await client.offscreenCanvas())) {
+      // A browser whose workers cannot draw: decode and make the pixels here.
+      const photo = await decodePhoto(file, name);
+      onPreview(await encodePreview(photo));
+      await this.ensureClassifier();
+      const { inputSize, normalization, crop } = this.model!.metadata;
+      image = { kind: 'pixels', pixels: modelInput(photo, inputSize, normalization, crop) };
+    }
+    return this.record(await client.classify(image, onPreview), true);
+  }
+
+  /** Classifies a camera frame (already at the model's input size); live frames send no telemetry. */
+  async classifyFrame(bitmap: ImageBitmap): Promise<Classified> {
+    return this.record(await this.worker().classify({ kind: 'bitmap', bitmap }), false);
+  }
+
+  /** Names the model version and, for photos, records telemetry. */
+  private async record({ modelId, prediction: raw }: { modelId: number; prediction: Prediction }, telemetry: boolean): Promise<Classified> {
+    const modelVersion = this.versions.get(modelId) ?? this.model?.version ?? 'unknown';
     const prediction = { ...raw, latencyMs: round(raw.latencyMs) };
-    if (this.settings.sharing) {
-      const first = !this.loadReported;
+    if (telemetry && this.settings.sharing) {
+      const first = !this.loadReported && this.loaded;
       this.loadReported = true;
       await this.enqueue('telemetry', {
         id: crypto.randomUUID(),
-        modelVersion: model.version,
+        modelVersion,
         backend: prediction.backend,
         latencyMs: prediction.latencyMs,
-        ...(first ? { loadMs: round(classifier.loadMs), warmupMs: round(classifier.warmupMs) } : {}),
+        ...(first ? { loadMs: round(first.loadMs), warmupMs: round(first.warmupMs) } : {}),
         userAgentClass: userAgentClass(navigator.userAgent),
         createdAt: new Date().toISOString()
       });
     }
-    return { ...prediction, modelVersion: model.version };
+    return { ...prediction, modelVersion };
   }
 
-  /** Stores what the person says the photo shows; it is sent now or whenever the device is online. */
-  async feedback(prediction: Classified, actual: Actual): Promise<void> {
-    await this.enqueue('feedback', feedbackItem(prediction, actual, crypto.randomUUID(), new Date().toISOString()));
+  /** Stores what the person says the photo shows; it is sent now or whenever the device is online. Returns the answer's id. */
+  async feedback(prediction: Classified, actual: Actual): Promise<string> {
+    const id = crypto.randomUUID();
+    await this.enqueue('feedback', feedbackItem(prediction, actual, id, new Date().toISOString()));
+    return id;
+  }
+
+  /** Changes an answer that is still waiting to be sent; 'sent' when it is too late. */
+  async changeFeedback(id: string, prediction: Classified, actual: Actual): Promise<'changed' | 'sent'> {
+    await this.start();
+    const outcome = await this.outbox!.change('feedback', feedbackItem(prediction, actual, id, new Date().toISOString()));
+    if (outcome === 'changed') void this.outbox!.flush();
+    return outcome;
+  }
+
+  /** Whether an answer is still waiting on this device or the server has it. */
+  async feedbackState(id: string): Promise<'waiting' | 'sent'> {
+    await this.start();
+    return (await this.outbox!.has(id)) ? 'waiting' : 'sent';
   }
 
   private async enqueue(...args: Parameters<Outbox['add']>): Promise<void> {
@@ -254,17 +301,27 @@ class PawlensApp {
     this.settings = next;
     if (sharing) void this.outbox!.retryNow();
   }
+
+  /** For the browser tests: the worker's tensor count and backend, a simulated GPU reset, worker restarts. */
+  private exposeTestHook(): void {
+    const client = this.client!;
+    (globalThis as { __pawlens?: unknown }).__pawlens = {
+      workerStats: () => client.stats(),
+      loseWebGLContext: () => client.loseWebGL(),
+      workerRestarts: () => client.restarts
+    };
+  }
 }
 
+/** `?backend=webgl` (or wasm, cpu) tries that backend first. */
+const forcedBackend = () => new URLSearchParams(location.search).get('backend');
+/** `?threads=N` runs wasm on N threads (cross-origin isolated pages only), for tests and benchmarks. */
+const forcedThreads = () => {
+  const n = Number(new URLSearchParams(location.search).get('threads'));
+  return Number.isInteger(n) && n >= 1 && n <= 8 ? n : null;
+};
+const forcedStart = () => ({ forced: forcedBackend(), threads: forcedThreads() });
 const round = (ms: number) => Math.round(ms * 10) / 10;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-/** For the browser tests: the tensor count (leak check) and a way to simulate a GPU reset. */
-function exposeTestHook(tf: Tf): void {
-  (globalThis as { __pawlens?: unknown }).__pawlens = {
-    numTensors: () => tf.memory().numTensors,
-    loseWebGLContext: () => (tf.findBackend('webgl') as MathBackendWebGL | null)?.gpgpu.gl.getExtension('WEBGL_lose_context')?.loseContext()
-  };
-}
 
 export const app = new PawlensApp();

@@ -1,5 +1,5 @@
 /** Dashboard figures from the API, with the last good answer kept for offline viewing. */
-import { Health, LABELS, Performance, type ConfusionMatrix } from '../../../edge/src/contract';
+import { Health, LABELS, Performance, type ConfusionMatrix, type VersionPerformance } from '../../../edge/src/contract';
 import { z } from 'zod';
 import type { Api } from './api/client';
 
@@ -36,4 +36,19 @@ export function age(fromIso: string, now = Date.now()): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
   return `${Math.floor(s / 86400)} days ago`;
+}
+
+/** "1 answer", "2 answers", "0 answers". */
+export function answers(n: number): string {
+  return `${n} ${n === 1 ? 'answer' : 'answers'}`;
+}
+
+/**
+ * Why a version's accuracy has no value: `all` (every answer) has none without answers (the version
+ * only sent timing figures); `pets` (cat and dog photos) has none when every answer said "neither".
+ */
+export function noAccuracyReason(v: Pick<VersionPerformance, 'feedbackCount'>, which: 'all' | 'pets'): string {
+  if (v.feedbackCount === 0) return 'no answers for this version yet, only timing figures';
+  if (which === 'all') return 'no answers for this version yet';
+  return v.feedbackCount === 1 ? 'the one answer was about a photo with no cat or dog' : `all ${v.feedbackCount} answers were about photos with no cat or dog`;
 }

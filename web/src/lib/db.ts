@@ -2,9 +2,10 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { FeedbackItem, TelemetryItem } from '../../../edge/src/contract';
 
+/** `claimedUntil`: a send of this entry is under way (in some realm) until then, ms since the epoch. */
 export type OutboxEntry =
-  | { seq?: number; kind: 'feedback'; id: string; item: FeedbackItem }
-  | { seq?: number; kind: 'telemetry'; id: string; item: TelemetryItem };
+  | { seq?: number; kind: 'feedback'; id: string; item: FeedbackItem; claimedUntil?: number }
+  | { seq?: number; kind: 'telemetry'; id: string; item: TelemetryItem; claimedUntil?: number };
 
 export interface PawlensSchema extends DBSchema {
   outbox: { key: number; value: OutboxEntry; indexes: { kind: string; id: string } };

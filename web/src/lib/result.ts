@@ -1,6 +1,6 @@
 /** How a verdict reads on screen, and which probabilities a result shows. Pure: no DOM, no tfjs. */
 import { LABELS, type Label, type Verdict } from '../../../edge/src/contract';
-import type { Probabilities } from './classifier/verdict';
+import type { Probabilities, VerdictResult } from './classifier/verdict';
 
 export const HEADLINES: Record<Verdict, string> = {
   cat: 'A cat',
@@ -12,4 +12,10 @@ export const HEADLINES: Record<Verdict, string> = {
 /** The labels the model gave a probability for, in output order: three, or two for an older model. */
 export function outputLabels(p: Probabilities): Label[] {
   return LABELS.filter((l) => p[l] !== undefined);
+}
+
+/** What a screen reader says when a result appears: the verdict and how sure the model is. */
+export function announcement({ verdict, label, confidence }: VerdictResult): string {
+  const pct = `${(confidence * 100).toFixed(0)}%`;
+  return verdict === 'unsure' ? `Not sure; it leans to ${label} (${pct}).` : `${HEADLINES[verdict]}, ${pct} sure.`;
 }

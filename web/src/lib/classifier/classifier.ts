@@ -3,10 +3,13 @@
  * Every intermediate tensor is released (tf.tidy plus explicit disposal of the async read-back),
  * so the tensor count stays flat however many photos are classified.
  */
-import { ModelMetadata } from '../../../../edge/src/contract';
-import type * as TF from '@tensorflow/tfjs';
+import type { ModelMetadata } from '../../../../edge/src/contract';
+import type * as TF from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ModelFiles } from '../model-store/store';
 import type { BackendName, Tf } from './backends';
+import { optimizeForInference, type WeightMap } from './inference-model';
+import { readMetadata } from './metadata';
 import { probabilitiesOf, verdictFor, type Probabilities, type VerdictResult } from './verdict';
 
 export interface Prediction extends VerdictResult {
@@ -48,16 +51,42 @@ export function toArtifacts(files: ModelFiles): TF.io.ModelArtifacts {
   };
 }
 
-export function readMetadata(files: ModelFiles): ModelMetadata {
-  const data = files.get('metadata.json');
-  if (!data) throw new Error('the model is missing metadata.json');
-  return ModelMetadata.parse(JSON.parse(new TextDecoder().decode(data)));
+/**
+ * The artifacts to build the model from for inference: BatchNorms and ReLUs after convolutions folded
+ * into them, convolutions as fused kernels (see inference-model.ts), weights as float32. Unchanged when
+ * there is nothing to rewrite.
+ */
+export function inferenceArtifacts(tf: Tf, artifacts: TF.io.ModelArtifacts): TF.io.ModelArtifacts {
+  if (!artifacts.weightData || !artifacts.weightSpecs) return artifacts;
+  const named = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
+  try {
+    const tensors = Object.entries(named);
+    if (tensors.some(([, t]) => t.dtype !== 'float32')) return artifacts;
+    const weights: WeightMap = new Map(tensors.map(([name, t]) => [name, { data: t.dataSync() as Float32Array, shape: t.shape }]));
+    const rewrite = optimizeForInference(artifacts.modelTopology, weights);
+    if (rewrite.fusedConvolutions === 0) return artifacts;
+    const all = [...rewrite.weights];
+    const data = new Float32Array(all.reduce((n, [, w]) => n + w.data.length, 0));
+    let offset = 0;
+    for (const [, w] of all) {
+      data.set(w.data, offset);
+      offset += w.data.length;
+    }
+    return {
+      ...artifacts,
+      modelTopology: rewrite.topology as object,
+      weightSpecs: all.map(([name, w]) => ({ name, shape: w.shape, dtype: 'float32' as const })),
+      weightData: data.buffer
+    };
+  } finally {
+    tf.dispose(Object.values(named));
+  }
 }
 
 export class Classifier {
   private constructor(
     private readonly tf: Tf,
-    private readonly model: TF.LayersModel,
+    private readonly model: LayersModel,
     readonly metadata: ModelMetadata,
     readonly backend: BackendName,
     /** Time to build the model from its files, and to run the first (warm-up) prediction. */
@@ -65,11 +94,11 @@ export class Classifier {
     readonly warmupMs: number
   ) {}
 
-  /** Builds the model on the active backend and warms it up with one prediction on zeros. */
+  /** Builds the model (rewritten for inference) on the active backend and warms it up with one prediction on zeros. */
   static async create(tf: Tf, files: ModelFiles): Promise<Classifier> {
     const metadata = readMetadata(files);
     const t0 = performance.now();
-    const model = await tf.loadLayersModel(tf.io.fromMemory(toArtifacts(files)));
+    const model = await tf.loadLayersModel(tf.io.fromMemory(inferenceArtifacts(tf, toArtifacts(files))));
     const t1 = performance.now();
     try {
       const [h, w] = metadata.inputSize;

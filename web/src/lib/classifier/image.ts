@@ -1,8 +1,13 @@
-/** Photos to pixels in the browser: decode with EXIF orientation, downscale, then the shared preprocessing. */
+/**
+ * Photos to pixels: decode with EXIF orientation, downscale, then the shared preprocessing. Runs in
+ * the classifier's worker on OffscreenCanvas, or on the page with a <canvas> where a worker has none.
+ */
 import { cropRect, fitWithin, normalizePixels, type Normalization } from './preprocess';
 
 /** Longest side a photo is kept at after decoding; enough to show it and far above the model's input. */
 export const MAX_SIDE = 1024;
+
+export type AnyCanvas = OffscreenCanvas | HTMLCanvasElement;
 
 export class UndecodableImageError extends Error {
   constructor(name: string) {
@@ -11,8 +16,32 @@ export class UndecodableImageError extends Error {
   }
 }
 
+/** Whether this realm can draw without a document (a worker with OffscreenCanvas 2D). */
+export function hasOffscreenCanvas(): boolean {
+  try {
+    return typeof OffscreenCanvas !== 'undefined' && new OffscreenCanvas(1, 1).getContext('2d') !== null;
+  } catch {
+    return false;
+  }
+}
+
+function newCanvas(width: number, height: number): AnyCanvas {
+  if (typeof OffscreenCanvas !== 'undefined') return new OffscreenCanvas(width, height);
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  return canvas;
+}
+
+function context2d(canvas: AnyCanvas, willReadFrequently = false): OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D {
+  const ctx = canvas.getContext('2d', { willReadFrequently }) as OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
+  if (!ctx) throw new Error('This browser cannot draw images (no 2D canvas).');
+  ctx.imageSmoothingQuality = 'high';
+  return ctx;
+}
+
 /** Decodes a file (orientation from EXIF) into a canvas no larger than MAX_SIDE on its longest side. */
-export async function decodePhoto(blob: Blob, name = 'This file'): Promise<HTMLCanvasElement> {
+export async function decodePhoto(blob: Blob, name = 'This file'): Promise<AnyCanvas> {
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
@@ -27,29 +56,31 @@ export async function decodePhoto(blob: Blob, name = 'This file'): Promise<HTMLC
 }
 
 /** Copies a frame (a video, a bitmap) into a canvas no larger than MAX_SIDE. */
-export function drawWithin(source: CanvasImageSource, width: number, height: number): HTMLCanvasElement {
+export function drawWithin(source: CanvasImageSource, width: number, height: number): AnyCanvas {
   const size = fitWithin(width, height, MAX_SIDE);
-  const canvas = document.createElement('canvas');
-  canvas.width = size.width;
-  canvas.height = size.height;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error('This browser cannot draw images (no 2D canvas).');
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(source, 0, 0, size.width, size.height);
+  const canvas = newCanvas(size.width, size.height);
+  context2d(canvas).drawImage(source, 0, 0, size.width, size.height);
   return canvas;
 }
 
-let inputCanvas: HTMLCanvasElement | undefined;
+/** The photo as a JPEG for showing it (the page displays this, never the full-size original). */
+export function encodePreview(canvas: AnyCanvas): Promise<Blob> {
+  if ('convertToBlob' in canvas) return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+  return new Promise((ok, fail) => canvas.toBlob((b) => (b ? ok(b) : fail(new Error('This browser cannot encode images.'))), 'image/jpeg', 0.85));
+}
 
-/** The model's input for a photo: its centre `crop` stretched to [h, w] like training does, then normalised, RGB floats. */
-export function modelInput(photo: HTMLCanvasElement, [h, w]: readonly [number, number], norm: Normalization, crop = 1): Float32Array {
+let inputCanvas: AnyCanvas | undefined;
+
+/**
+ * The model's input for a photo: its centre `crop` stretched to [h, w] like training does, then
+ * normalised, RGB floats. A camera frame comes already cropped and sized (crop 1).
+ */
+export function modelInput(photo: AnyCanvas | ImageBitmap, [h, w]: readonly [number, number], norm: Normalization, crop = 1): Float32Array {
   // One canvas reused for every prediction (setting its size clears it).
-  const canvas = (inputCanvas ??= document.createElement('canvas'));
+  const canvas = (inputCanvas ??= newCanvas(w, h));
   canvas.width = w;
   canvas.height = h;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('This browser cannot draw images (no 2D canvas).');
-  ctx.imageSmoothingQuality = 'high';
+  const ctx = context2d(canvas, true);
   const r = cropRect(photo.width, photo.height, crop);
   ctx.drawImage(photo, r.left, r.top, r.width, r.height, 0, 0, w, h);
   return normalizePixels(ctx.getImageData(0, 0, w, h).data, 4, norm);

@@ -84,10 +84,9 @@ export class ModelStore {
       .sort((a, b) => compareVersions(b.version, a.version));
   }
 
-  /** Reads every file from the cache or the network, verifies it and keeps verified copies cached. */
+  /** Reads every file (side by side) from the cache or the network, verifies it and keeps verified copies cached. */
   async fetchVerified(source: ModelSource): Promise<ModelFiles> {
-    const files: ModelFiles = new Map();
-    for (const file of source.files) {
+    const read = async (file: ModelFile): Promise<[string, ArrayBuffer]> => {
       const url = this.fileUrl(source, file);
       let res = await this.deps.cache.match(url);
       const cached = !!res;
@@ -102,9 +101,9 @@ export class ModelStore {
         throw new IntegrityError(file.path, file.sha256, actual);
       }
       if (!cached) await this.deps.cache.put(url, new Response(data));
-      files.set(file.path, data);
-    }
-    return files;
+      return [file.path, data];
+    };
+    return new Map(await Promise.all(source.files.map(read)));
   }
 
   /**

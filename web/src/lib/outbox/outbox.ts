@@ -5,6 +5,9 @@
  * retries from counting twice. Failed sends back off exponentially (with jitter), and never retry
  * sooner than a rate-limited answer's Retry-After asks. Each send names this install (a random id kept
  * in IndexedDB), so the server's rate limit tells installs behind one address apart.
+ * Entries being sent are claimed in IndexedDB for the time of the send, so another realm neither sends
+ * them too nor changes them then: an answer can be changed until it is sent, and what the server
+ * stores is the final answer, once.
  * Works in the page and in the service worker (Background Sync).
  */
 import { FeedbackItem, MAX_BATCH, TelemetryItem, type BatchResult } from '../../../../edge/src/contract';
@@ -17,6 +20,12 @@ const SCHEMAS = { feedback: FeedbackItem, telemetry: TelemetryItem } as const;
 /** Channel on which every realm announces outbox changes, so a page sees what the service worker sent. */
 export const OUTBOX_CHANNEL = 'pawlens-outbox';
 export const SYNC_TAG = 'pawlens-outbox';
+
+/** A send's claim on its entries lapses after this long (a tab closed mid-send must not hold them forever). */
+export const CLAIM_MS = 60_000;
+/** How often a page looks again at entries another realm is sending (it may fail and let go of them). */
+const HELD_POLL_MS = 1000;
+const claimed = (e: OutboxEntry, now: number) => (e.claimedUntil ?? 0) > now;
 
 export interface OutboxCounts {
   feedback: number;
@@ -77,6 +86,32 @@ export class Outbox {
     this.opts.onChange?.();
   }
 
+  /** Whether the item is still waiting (false once the server has it). */
+  async has(id: string): Promise<boolean> {
+    return (await this.opts.db.getKeyFromIndex('outbox', 'id', id)) !== undefined;
+  }
+
+  /**
+   * Replaces a waiting item with `item` (same id). Returns 'sent' when it is too late: the server
+   * already has the item. While a send of it is under way, waits for that send to end first.
+   */
+  async change<K extends OutboxKind>(kind: K, item: OutboxItem<K>): Promise<'changed' | 'sent'> {
+    const parsed = SCHEMAS[kind].parse(item);
+    for (;;) {
+      const tx = this.opts.db.transaction('outbox', 'readwrite');
+      const entry = await tx.store.index('id').get(parsed.id);
+      const busy = entry !== undefined && claimed(entry, Date.now());
+      if (entry && !busy) await tx.store.put({ ...entry, item: parsed } as OutboxEntry);
+      await tx.done;
+      if (!entry) return 'sent';
+      if (!busy) {
+        this.opts.onChange?.();
+        return 'changed';
+      }
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+  }
+
   async counts(): Promise<OutboxCounts> {
     const [feedback, telemetry] = await Promise.all(
       OUTBOX_KINDS.map((k) => this.opts.db.countFromIndex('outbox', 'kind', k))
@@ -131,9 +166,11 @@ export class Outbox {
     }
     const install = await installId(this.opts.db);
     let sent = 0;
+    let held = false;
     for (const kind of OUTBOX_KINDS) {
       for (;;) {
-        const batch = await this.opts.db.getAllFromIndex('outbox', 'kind', kind, MAX_BATCH);
+        const { batch, heldElsewhere } = await this.claim(kind);
+        held ||= heldElsewhere;
         if (batch.length === 0) break;
         let done: Set<string>;
         try {
@@ -141,18 +178,55 @@ export class Outbox {
           done = new Set([...res.accepted, ...res.duplicates]);
           if (!batch.some((e) => done.has(e.id))) throw new Error('the server acknowledged none of the batch');
         } catch (error) {
+          await this.settle(batch, new Set());
           this.scheduleRetry(error);
           return { sent, ok: false, error };
         }
-        const acked = batch.filter((e) => done.has(e.id));
-        const tx = this.opts.db.transaction('outbox', 'readwrite');
-        await Promise.all([...acked.map((e) => tx.store.delete(e.seq!)), tx.done]);
-        sent += acked.length;
+        sent += await this.settle(batch, done);
         this.failures = 0;
         this.opts.onChange?.();
       }
     }
+    // Another realm is sending some entries: should its send fail, they are this outbox's to send again.
+    if (held) this.retryIn(HELD_POLL_MS);
     return { sent, ok: true };
+  }
+
+  /**
+   * The next batch of `kind` nobody else is sending, claimed for this send (one transaction), and
+   * whether entries were skipped because another send holds them.
+   */
+  private async claim(kind: OutboxKind): Promise<{ batch: OutboxEntry[]; heldElsewhere: boolean }> {
+    const tx = this.opts.db.transaction('outbox', 'readwrite');
+    const now = Date.now();
+    const batch: OutboxEntry[] = [];
+    let heldElsewhere = false;
+    for (let cursor = await tx.store.index('kind').openCursor(kind); cursor && batch.length < MAX_BATCH; cursor = await cursor.continue()) {
+      if (claimed(cursor.value, now)) {
+        heldElsewhere = true;
+        continue;
+      }
+      const entry = { ...cursor.value, claimedUntil: now + CLAIM_MS };
+      await cursor.update(entry);
+      batch.push(entry);
+    }
+    await tx.done;
+    return { batch, heldElsewhere };
+  }
+
+  /** After a send: deletes what the server acknowledged, releases the claim on the rest; returns how many went. */
+  private async settle(batch: OutboxEntry[], acked: Set<string>): Promise<number> {
+    const tx = this.opts.db.transaction('outbox', 'readwrite');
+    for (const e of batch) {
+      if (acked.has(e.id)) await tx.store.delete(e.seq!);
+      else {
+        // Re-read rather than write back the batch's copy: a claim that outlived CLAIM_MS let a change through.
+        const current = await tx.store.get(e.seq!);
+        if (current) await tx.store.put({ ...current, claimedUntil: undefined });
+      }
+    }
+    await tx.done;
+    return batch.filter((e) => acked.has(e.id)).length;
   }
 
   private scheduleRetry(error: unknown): void {

@@ -1,0 +1,77 @@
+/** Messages between the page and the classifier worker (structured-cloned; bitmaps are transferred). */
+import type { ModelMetadata } from '../../../../edge/src/contract';
+import type { ModelFiles } from '../model-store/store';
+import type { BackendName } from './backends';
+import type { Prediction } from './classifier';
+
+/** What to classify: a photo file (decoded in the worker), a camera frame, or pixels made on the page. */
+export type ImageInput =
+  | { kind: 'blob'; blob: Blob; name: string }
+  | { kind: 'bitmap'; bitmap: ImageBitmap }
+  | { kind: 'pixels'; pixels: Float32Array };
+
+/** How the worker starts, from the page's URL: `?backend=` and `?threads=` (tests, benchmarks). */
+export interface Prepare {
+  forced: string | null;
+  threads: number | null;
+}
+
+export interface LoadRequest {
+  modelId: number;
+  files: ModelFiles;
+  /** `?backend=` from the page's URL. */
+  forced: string | null;
+  /** The backend chosen for this model version earlier on this device. */
+  remembered: BackendName | null;
+}
+
+export interface LoadedModel {
+  modelId: number;
+  metadata: ModelMetadata;
+  backend: BackendName;
+  loadMs: number;
+  warmupMs: number;
+}
+
+export interface Classification {
+  modelId: number;
+  prediction: Prediction;
+}
+
+export interface WorkerStats {
+  numTensors: number;
+  backend: string | null;
+  wasmThreads: number | null;
+  crossOriginIsolated: boolean;
+}
+
+export interface Methods {
+  /** Start TensorFlow.js and a backend before any model arrives. */
+  prepare(req: Prepare): void;
+  load(req: LoadRequest): LoadedModel;
+  /** Later classifications use this model; until one is active they wait. */
+  activate(req: { modelId: number }): void;
+  dispose(req: { modelId: number }): void;
+  /** Classifies with the active model; a photo file reports its preview (a JPEG) first. */
+  classify(req: { image: ImageInput }): Classification;
+  stats(): WorkerStats;
+  /** For tests: simulate a GPU reset. */
+  loseWebGL(): void;
+}
+export type Method = keyof Methods;
+
+export type Call = { [M in Method]: { call: number; method: M; args: Parameters<Methods[M]>[0] } }[Method];
+
+export type WorkerMessage =
+  | { reply: number; ok: true; value: unknown }
+  | { reply: number; ok: false; error: { name: string; message: string } }
+  /** A photo's preview, before its verdict. */
+  | { progress: number; preview: Blob }
+  /** The worker holds its lock (see client.ts) and says what it can do. */
+  | { event: 'hello'; offscreenCanvas: boolean }
+  /** The backend in use changed (a fallback, or the timed comparison chose another one). */
+  | { event: 'backend'; backend: BackendName; reason: string }
+  /** A choice worth remembering for this model version. */
+  | { event: 'choice'; version: string; backend: BackendName };
+
+export const LOCK_PREFIX = 'pawlens-classifier-';
