@@ -10,7 +10,7 @@ import { initBackend, type NodeBackend } from './backend.ts';
 import { gatherExamples, type SourceSpec } from './data/examples.ts';
 import type { Split } from './data/split.ts';
 import { readMetadata } from './metadata.ts';
-import { computeActivations } from './model/activations.ts';
+import { activationJob, computeActivations } from './model/activations.ts';
 import { buildReport, type Report } from './report.ts';
 
 export interface EvalOptions {
@@ -47,7 +47,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     .digest('hex')
     .slice(0, 16);
   const res = await computeActivations(
-    chosen.map((e) => ({ id: e.id, src: { path: e.path }, view: {} })),
+    chosen.map((e) => activationJob(e)),
     {
       spec: { modelDir: dir, exported: true, size: meta.inputSize[0], crop: meta.crop, norm: meta.normalization },
       cacheDir: resolve(o.cacheDir, 'eval', modelKey),

@@ -16,7 +16,7 @@ import { examplesFingerprint, gatherExamples, readExclusions, type Example, type
 import { countBy, CLASS_NAMES, type Counts } from './data/scan.ts';
 import { buildMetadata, versionFor, writeMetadata } from './metadata.ts';
 import { computeMetrics, type Metrics } from './metrics.ts';
-import { computeActivations, type ActivationJob } from './model/activations.ts';
+import { activationJob, computeActivations, type ActivationJob } from './model/activations.ts';
 import { backboneDir, loadBackbone, splitBackbone, type BackboneSplit } from './model/backbone.ts';
 import { composeModel } from './model/compose.ts';
 import { loadCut, type CutSpec } from './model/cut.ts';
@@ -91,15 +91,14 @@ export async function activations(cfg: TrainConfig, gathered: Gathered): Promise
   const cut: CutSpec = { modelDir: backboneDir(cfg.backbone, cfg.backbonesRoot), cut: split.cut, size: cfg.size, crop: cfg.crop, norm: MOBILENET_NORMALIZATION };
   const root = resolve(cfg.cacheDir, `${cfg.backbone}-${split.cut}-${cfg.size}${cfg.crop < 1 ? `-crop${cfg.crop}` : ''}`);
   const examples = gathered.examples;
-  const job = (e: Example, view: ActivationJob['view']): ActivationJob => ({ id: e.id, src: { path: e.path, synthetic: e.synthetic }, view });
   const viewSpecs: { key: string; jobs: ActivationJob[]; owners: number[] }[] = [
-    { key: 'orig', jobs: examples.map((e) => job(e, {})), owners: examples.map((_, i) => i) }
+    { key: 'orig', jobs: examples.map((e) => activationJob(e)), owners: examples.map((_, i) => i) }
   ];
   const trainIdx = examples.map((e, i) => (e.split === 'train' ? i : -1)).filter((i) => i >= 0);
   for (let c = 1; c <= cfg.augmentCopies; c++) {
     viewSpecs.push({
       key: augmentKey(cfg.augment, cfg.seed, c),
-      jobs: trainIdx.map((i) => job(examples[i]!, { aug: augmentParams(cfg.augment, cfg.seed, examples[i]!.id, c) })),
+      jobs: trainIdx.map((i) => activationJob(examples[i]!, { aug: augmentParams(cfg.augment, cfg.seed, examples[i]!.id, c) })),
       owners: trainIdx
     });
   }
@@ -217,7 +216,7 @@ export async function quantizeAndExport(
       const files = writeModel(dir, artifacts, POLICIES[policy]);
       const hash = files.find((f) => f.path.endsWith('.bin'))!.sha256.slice(0, 16);
       const res = await computeActivations(
-        testIdx.map((i) => ({ id: p.examples[i]!.id, src: { path: p.examples[i]!.path, synthetic: p.examples[i]!.synthetic }, view: {} })),
+        testIdx.map((i) => activationJob(p.examples[i]!)),
         {
           spec: { modelDir: dir, exported: true, size: cfg.size, crop: cfg.crop, norm: p.cut.norm },
           cacheDir: resolve(cfg.cacheDir, 'exported', `${policy}-${hash}`),
@@ -227,7 +226,9 @@ export async function quantizeAndExport(
           backend: cfg.backend
         }
       );
-      const probs = res.rows.map((r) => Array.from(r ?? [1, 0, 0]));
+      // These photos all decoded in stage 2; one failing now is a fault, not a skip.
+      if (res.failures.length) throw new Error(`the ${policy} model could not read ${res.failures.length} test image(s): ${res.failures[0]!.reason}`);
+      const probs = res.rows.map((r) => Array.from(r!));
       const m = computeMetrics(probs, labels, threshold);
       tried.push({ policy, bytes: bytes(policy), accuracy: m.accuracy, nonPetRejected: m.nonPetRejected });
       console.log(`  ${policy}: ${(bytes(policy) / 1e6).toFixed(2)} MB, test pet accuracy ${(m.accuracy * 100).toFixed(2)}%, non-pet rejected ${(m.nonPetRejected * 100).toFixed(2)}%`);

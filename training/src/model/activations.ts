@@ -10,10 +10,16 @@ import { Worker } from 'node:worker_threads';
 import type { NodeBackend } from '../backend.ts';
 import { Progress } from '../progress.ts';
 import { activationSize, loadCut, runTasks, type ActivationOutput, type ActivationTask, type CutSpec } from './cut.ts';
+import type { PixelSource } from '../data/pixels.ts';
 
 export interface ActivationJob extends ActivationTask {
   /** example id (file sha256 or synthetic id): the cache key within a view */
   id: string;
+}
+
+/** The job for one example (a photo file or a synthetic image) in one view (default: as it is). */
+export function activationJob(e: { id: string } & PixelSource, view: ActivationTask['view'] = {}): ActivationJob {
+  return { id: e.id, src: { path: e.path, synthetic: e.synthetic }, view };
 }
 
 export interface ActivationOptions {
