@@ -80,7 +80,7 @@ export async function benchModels(opts: ModelBenchOptions): Promise<object> {
     const [h, w] = meta.inputSize;
     if (h !== w) throw new Error(`input size ${h}x${w}: only square inputs are supported`);
     if (decoded.has(variant(meta))) continue;
-    decoded.set(variant(meta), (await decodeAll(items.map((i) => i.path), h, `decode ${h}px`, 8, meta.crop)).pixels);
+    decoded.set(variant(meta), (await decodeAll(items.map((i) => i.path), h, `decode ${h}px`, meta.crop)).pixels);
   }
   const usable = items.map((_, i) => i).filter((i) => [...decoded.values()].every((pixels) => pixels[i]));
   if (usable.length === 0) throw new Error(`none of the ${items.length} photos could be decoded`);

@@ -36,7 +36,7 @@ describe('the shipped model/', () => {
     const model = await loadModel(MODEL);
     expect(inputSizeOf(model)).toEqual(meta.inputSize);
     const items = scanDataset(SMOKE, { valFraction: 0, testFraction: 0 }).items;
-    const { pixels } = await decodeAll(items.map((i) => i.path), meta.inputSize[0], 'smoke', 8, meta.crop);
+    const { pixels } = await decodeAll(items.map((i) => i.path), meta.inputSize[0], 'smoke', meta.crop);
     const { probs } = await predictPixels(model, pixels, meta.inputSize[0], meta.normalization);
     // The app's verdict at the model's threshold: a "neither" or "not sure" counts as a miss.
     const right = items.filter((it, i) => verdictIndex(probs[i]!, meta.unsureThreshold) === it.label).length;

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { NodeBackend } from '../backend.ts';
 import { Progress } from '../progress.ts';
-import { activationSize, loadCut, runTasks, type ActivationOutput, type ActivationTask, type CutSpec } from './cut.ts';
+import { loadCut, runTasks, type ActivationOutput, type ActivationTask, type CutSpec } from './cut.ts';
 import type { PixelSource } from '../data/pixels.ts';
 
 export interface ActivationJob extends ActivationTask {
@@ -95,14 +95,6 @@ async function worker(spec: CutSpec, backend?: NodeBackend): Promise<Runner> {
       await w.terminate();
     }
   };
-}
-
-/** Output size of the cut layer per image (loads the backbone briefly). */
-export async function activationDim(spec: CutSpec): Promise<number> {
-  const model = await loadCut(spec);
-  const dim = activationSize(model);
-  model.dispose();
-  return dim;
 }
 
 export async function computeActivations(jobs: readonly ActivationJob[], o: ActivationOptions): Promise<ActivationResult> {

@@ -29,26 +29,6 @@ export async function loadBackbone(dir: string, size: number): Promise<tf.Layers
   );
 }
 
-/**
- * The convolutional trunk: the model itself when it ends in a feature map, else cut at its last 4-D
- * layer (e.g. mobilenet_v1_0.25_224 ships with its ImageNet classifier).
- */
-export function trunk(backbone: tf.LayersModel, name: string): tf.LayersModel {
-  if (backbone.outputs[0]!.shape.length === 4) {
-    backbone.name = name;
-    return backbone;
-  }
-  const last = [...backbone.layers].reverse().find((l) => (l.outputShape as number[]).length === 4);
-  if (!last) throw new Error(`backbone ${name} has no 4-D feature map`);
-  return tf.model({ inputs: backbone.inputs, outputs: last.output as tf.SymbolicTensor, name });
-}
-
-/** Trunk followed by global average pooling: image batch → [N, channels] features. */
-export function featureExtractor(t: tf.LayersModel): tf.LayersModel {
-  const pooled = tf.layers.globalAveragePooling2d({ name: `${t.name}_gap` }).apply(t.outputs[0]!) as tf.SymbolicTensor;
-  return tf.model({ inputs: t.inputs, outputs: pooled });
-}
-
 export interface BackboneSplit {
   /** the last frozen layer: the input of the final pointwise conv */
   cut: string;

@@ -39,11 +39,6 @@ export async function loadCut(spec: CutSpec): Promise<tf.LayersModel> {
   return tf.model({ inputs: model.inputs, outputs: model.getLayer(spec.cut).output as tf.SymbolicTensor, name: 'frozen' });
 }
 
-/** Values per image of the cut layer's output. */
-export function activationSize(model: tf.LayersModel): number {
-  return (model.outputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1);
-}
-
 export async function runTasks(model: tf.LayersModel, spec: CutSpec, tasks: readonly ActivationTask[]): Promise<ActivationOutput> {
   const decoded = await Promise.all(
     tasks.map((t) =>

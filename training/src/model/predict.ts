@@ -9,7 +9,7 @@ export interface Decoded {
   failures: { index: number; reason: string }[];
 }
 
-export async function decodeAll(paths: readonly string[], size: number, label = 'decode', concurrency = 8, crop = 1): Promise<Decoded> {
+export async function decodeAll(paths: readonly string[], size: number, label = 'decode', crop = 1, concurrency = 8): Promise<Decoded> {
   const pixels: (Uint8Array | null)[] = new Array(paths.length).fill(null);
   const failures: Decoded['failures'] = [];
   const progress = new Progress(label, paths.length);
