@@ -13,6 +13,7 @@ import { normalize } from '../training/src/data/decode.ts';
 import { scanDataset } from '../training/src/data/scan.ts';
 import type { Split } from '../training/src/data/split.ts';
 import { evaluate } from '../training/src/evaluate.ts';
+import { defaultWorkers } from '../training/src/train.ts';
 import { readMetadata } from '../training/src/metadata.ts';
 import { loadModel } from '../training/src/model/io.ts';
 import { decodeAll, inputSizeOf } from '../training/src/model/predict.ts';
@@ -25,7 +26,7 @@ export interface ModelBenchOptions {
   model: string;
   baseline?: string;
   data: string;
-  split: string;
+  split: Split;
   limit: number;
   rounds: number;
   batch: number;
@@ -143,9 +144,9 @@ export async function benchModels(opts: ModelBenchOptions): Promise<object> {
       const r = await evaluate({
         model: c.dir,
         sources: [{ root: opts.data, role: 'data' }],
-        split: opts.split as Split,
+        split: opts.split,
         cacheDir: join(ROOT, '.cache'),
-        workers: 1,
+        workers: defaultWorkers(),
         batchSize: opts.batch,
         backend: opts.backend
       });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import type { NodeBackend } from '../training/src/backend.ts';
 import { dataRoot } from '../training/src/data/scan.ts';
+import type { Split } from '../training/src/data/split.ts';
 import { ROOT } from '../scripts/dev-server.ts';
 import { cliProgram, existingDir, integerFrom, modelDir, parseFlags } from '../scripts/cli.ts';
 
@@ -13,7 +14,7 @@ interface Flags {
   model?: string;
   baseline?: string;
   data?: string;
-  split: string;
+  split: Split;
   limit: number;
   rounds: number;
   batch: number;
@@ -25,7 +26,7 @@ const program = cliProgram('bench:model', 'Times predict for an exported model (
   .option('--model <dir>', 'exported model folder (default: model/)', modelDir)
   .option('--baseline <dir>', 'second model to time against --model in the same run; adds speedup = baseline time / model time', modelDir)
   .option('--data <dir>', 'photos to time on (default: $PAWLENS_DATA or ../shared/datasets/catsdogs)', existingDir)
-  .option('--split <name>', 'split of --data to take photos from, when it has splits', 'test')
+  .addOption(new Option('--split <name>', 'split of --data to take photos from, when it has splits').choices(['train', 'val', 'test']).default('test'))
   .option('--limit <n>', 'photos, spread over the split', integerFrom(1), 32)
   .option('--rounds <n>', 'timed passes over the photos (each model once per photo per round)', integerFrom(1), 4)
   .option('--batch <n>', 'batch size timed besides batch 1 (each round also runs the photos in batches of n)', integerFrom(2), 8)

@@ -270,26 +270,21 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
     const firstVerdicts = (k: number) => colds[k]!.map((r) => r.firstVerdictMs);
     const compared = sites.length === 2;
     const ours = opts.lighthouse ? lighthouse[0]! : null;
+    const coldFirstVerdict = compared ? pairedSpeedup(firstVerdicts(1), firstVerdicts(0)) : null;
+    const warmWasm = compared ? warmSpeedup('wasm') : null;
     return {
       bench: 'web',
       when: new Date().toISOString(),
       chromium: CHROMIUM,
       machine: { cpus: cpus().length, node: process.version, loadAverage: { before: loadBefore, after: loadAfter } },
-      ...(compared ? { coldStartSpeedup: pairedSpeedup(firstVerdicts(1), firstVerdicts(0)), warmSpeedup: warmSpeedup('wasm') } : {}),
+      ...(compared ? { coldStartSpeedup: coldFirstVerdict, warmSpeedup: warmWasm } : {}),
       longestTaskMs: longest[0],
-      ...(ours
-        ? {
-            lighthouse: {
-              scores: { performance: ours.performance, accessibility: ours.accessibility, bestPractices: ours.bestPractices, seo: ours.seo },
-              tbtMs: ours.metrics.tbtMs
-            }
-          }
-        : {}),
+      ...(ours ? { lighthouse: (({ metrics, belowNinety: _, ...scores }) => ({ scores, tbtMs: metrics.tbtMs }))(ours) } : {}),
       ...figures,
       ...(compared
         ? {
-            speedup: warmSpeedup('wasm'),
-            speedupBy: { warmWasm: warmSpeedup('wasm'), warmWebgl: warmSpeedup('webgl'), coldFirstVerdict: pairedSpeedup(firstVerdicts(1), firstVerdicts(0)) }
+            speedup: warmWasm,
+            speedupBy: { warmWasm, warmWebgl: warmSpeedup('webgl'), coldFirstVerdict }
           }
         : {}),
       notes:

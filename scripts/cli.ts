@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { readMetadata } from '../training/src/metadata.ts';
+import { ROOT } from './dev-server.ts';
 
 export function cliProgram(script: string, description: string): Command {
   // No "(Did you mean …?)" second line: a wrong flag gets exactly one line.
@@ -59,7 +60,7 @@ export function existingDir(arg: string): string {
 
 /** A git revision of this repository, as its full commit id. */
 export function gitCommit(arg: string): string {
-  const r = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${arg}^{commit}`], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' });
+  const r = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${arg}^{commit}`], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new InvalidArgumentError(`${arg} is not a commit of this repository.`);
   return r.stdout.trim();
 }

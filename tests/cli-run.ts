@@ -1,9 +1,10 @@
 /** Running a command-line script as `npm run` would, and the one-line error rule every command follows. */
 import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'vitest';
+import { ROOT } from '../scripts/dev-server.ts';
 
-export const ROOT = resolve(import.meta.dirname, '..');
+export { ROOT };
 
 export interface Run {
   status: number | null;
