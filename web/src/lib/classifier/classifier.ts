@@ -83,6 +83,17 @@ export function inferenceArtifacts(tf: Tf, artifacts: TF.io.ModelArtifacts): TF.
   }
 }
 
+/** A model ready to build on any backend: its metadata and its artifacts rewritten for inference. */
+export interface BuildableModel {
+  metadata: ModelMetadata;
+  artifacts: TF.io.ModelArtifacts;
+}
+
+/** Reads and rewrites a model's files once; a backend change or a timing run builds from the result. */
+export function buildableModel(tf: Tf, files: ModelFiles): BuildableModel {
+  return { metadata: readMetadata(files), artifacts: inferenceArtifacts(tf, toArtifacts(files)) };
+}
+
 export class Classifier {
   private constructor(
     private readonly tf: Tf,
@@ -95,10 +106,13 @@ export class Classifier {
   ) {}
 
   /** Builds the model (rewritten for inference) on the active backend and warms it up with one prediction on zeros. */
-  static async create(tf: Tf, files: ModelFiles): Promise<Classifier> {
-    const metadata = readMetadata(files);
+  static create(tf: Tf, files: ModelFiles): Promise<Classifier> {
+    return Classifier.build(tf, buildableModel(tf, files));
+  }
+
+  static async build(tf: Tf, { metadata, artifacts }: BuildableModel): Promise<Classifier> {
     const t0 = performance.now();
-    const model = await tf.loadLayersModel(tf.io.fromMemory(inferenceArtifacts(tf, toArtifacts(files))));
+    const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
     const t1 = performance.now();
     try {
       const [h, w] = metadata.inputSize;

@@ -5,15 +5,14 @@
  * real GPU, WebGL is timed against wasm once the first model answers, and the faster one is kept.
  */
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import type { ModelFiles } from '../model-store/store';
 import { backendOrder, fasterBackend, raceWebGL, webglKind, type BackendName } from './backends';
-import { Classifier } from './classifier';
+import { buildableModel, Classifier, type BuildableModel } from './classifier';
 import { modelInput, type AnyCanvas } from './image';
 import type { Classification, LoadedModel, LoadRequest, Prepare, WorkerMessage, WorkerStats } from './protocol';
 import { configureWasm, tf, useFirstWorkingBackend, wasmThreadCount, webglRenderer } from './tf';
 
 interface Held {
-  files: ModelFiles;
+  model: BuildableModel;
   classifier: Classifier;
 }
 
@@ -63,8 +62,9 @@ export class Engine {
         // This device chose another backend for this model version before.
         await this.use(backendOrder(null, remembered));
       }
-      const classifier = await Classifier.create(tf, files);
-      this.models.set(modelId, { files, classifier });
+      const model = buildableModel(tf, files);
+      const classifier = await Classifier.build(tf, model);
+      this.models.set(modelId, { model, classifier });
       // Only now look at the GPU (creating a WebGL context is slow where it is emulated).
       if (!this.raceConsidered) {
         this.raceConsidered = true;
@@ -143,7 +143,7 @@ export class Engine {
       } catch {
         // its GPU resources went with the lost context
       }
-      this.models.set(id, { files: held.files, classifier: await Classifier.create(tf, held.files) });
+      this.models.set(id, { model: held.model, classifier: await Classifier.build(tf, held.model) });
     }
   }
 
@@ -167,7 +167,7 @@ export class Engine {
       let best: BackendName = 'wasm';
       try {
         await useFirstWorkingBackend(['webgl']);
-        gl = await Classifier.create(tf, held.files);
+        gl = await Classifier.build(tf, held.model);
         best = fasterBackend({ wasm: wasmMs, webgl: await time(gl) });
       } catch {
         // WebGL does not work here after all
