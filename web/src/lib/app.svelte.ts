@@ -9,7 +9,8 @@ import { api } from './api/client';
 import type { Prediction } from './classifier/classifier';
 import { readMetadata } from './classifier/metadata';
 import { isBackend, type BackendName } from './classifier/backends';
-import { ClassifierClient, type LoadedModel } from './classifier/client';
+import { ClassifierClient } from './classifier/client';
+import type { LoadedModel } from './classifier/protocol';
 import { decodePhoto, encodePreview, modelInput } from './classifier/image';
 import type { ImageInput } from './classifier/protocol';
 import { openPawlensDB, type PawlensDB } from './db';
@@ -63,7 +64,6 @@ class PawlensApp {
   private store: ModelStore | undefined;
   private client: ClassifierClient | undefined;
   /** The worker's id of the active model, and the published version of every model it holds. */
-  private activeId: number | null = null;
   private readonly versions = new Map<number, string>();
   private loaded: LoadedModel | undefined;
   private updating: Promise<UpdateOutcome> | undefined;
@@ -124,8 +124,7 @@ class PawlensApp {
   private worker(): ClassifierClient {
     this.client ??= new ClassifierClient((name) => new Worker(new URL('./classifier/worker.ts', import.meta.url), { type: 'module', name }), forcedStart(), {
       backend: (backend) => (this.backend = backend),
-      choice: (version, backend) => void this.db?.put('kv', backend, backendKey(version)),
-      restarted: () => undefined
+      choice: (version, backend) => void this.db?.put('kv', backend, backendKey(version))
     });
     return this.client;
   }
@@ -157,15 +156,14 @@ class PawlensApp {
   /** Loads verified files into the worker, on the backend remembered for this version if any. */
   private async loadModel(files: ModelFiles, source: ModelSource): Promise<LoadedModel> {
     const remembered = await this.db!.get('kv', backendKey(source.version));
-    const loaded = await this.worker().load({ files, forced: forcedBackend(), remembered: isBackend(remembered) ? remembered : null });
+    const loaded = await this.worker().load({ files, remembered: isBackend(remembered) ? remembered : null });
     this.versions.set(loaded.modelId, source.version);
     return loaded;
   }
 
   private async use(loaded: LoadedModel, source: ModelSource): Promise<void> {
-    const previous = this.activeId;
+    const previous = this.loaded?.modelId ?? null;
     await this.client!.activate(loaded.modelId);
-    this.activeId = loaded.modelId;
     if (previous !== null && previous !== loaded.modelId) {
       this.versions.delete(previous);
       void this.client!.dispose(previous);

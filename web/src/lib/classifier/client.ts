@@ -6,7 +6,6 @@
  * frames, whose bitmaps went with the old worker (the camera simply sends the next frame).
  */
 import type { BackendName } from './backends';
-import type { Prediction } from './classifier';
 import { LOCK_PREFIX, type Call, type Classification, type ImageInput, type LoadedModel, type LoadRequest, type Method, type Methods, type Prepare, type WorkerMessage, type WorkerStats } from './protocol';
 
 export class WorkerGoneError extends Error {
@@ -17,7 +16,7 @@ export class WorkerGoneError extends Error {
 }
 
 /** An error from the worker, with the name it had there (e.g. UndecodableImageError). */
-export class ClassifierError extends Error {
+class ClassifierError extends Error {
   constructor(name: string, message: string) {
     super(message);
     this.name = name;
@@ -29,8 +28,6 @@ export interface ClientEvents {
   backend(backend: BackendName, reason: string): void;
   /** A backend choice to remember for this model version. */
   choice(version: string, backend: BackendName): void;
-  /** A new worker replaced one that died. */
-  restarted(): void;
 }
 
 interface Pending {
@@ -191,8 +188,6 @@ export class ClassifierClient {
         this.send(p.msg);
       }
     }
-    this.events.restarted();
   }
 }
 
-export type { Classification, LoadedModel, Prediction, WorkerStats };

@@ -5,7 +5,7 @@
  * real GPU, WebGL is timed against wasm once the first model answers, and the faster one is kept.
  */
 import type { MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
-import { backendOrder, fasterBackend, raceWebGL, webglKind, type BackendName } from './backends';
+import { backendOrder, fasterBackend, isBackend, raceWebGL, webglKind, type BackendName } from './backends';
 import { buildableModel, Classifier, type BuildableModel } from './classifier';
 import { modelInput, type AnyCanvas } from './image';
 import type { Classification, LoadedModel, LoadRequest, Prepare, WorkerMessage, WorkerStats } from './protocol';
@@ -27,6 +27,8 @@ export class Engine {
   private waiting: (() => void)[] = [];
   /** Backends still to try, the one in use first; decided at the first load. */
   private order: BackendName[] | null = null;
+  /** `?backend=`, from the prepare call that precedes every load */
+  private forced: BackendName | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private raceConsidered = false;
   private readonly watched = new WeakSet<object>();
@@ -50,15 +52,15 @@ export class Engine {
   prepare({ forced, threads }: Prepare): Promise<void> {
     return this.exclusive(async () => {
       if (this.order) return;
+      this.forced = isBackend(forced) ? forced : null;
       configureWasm(threads);
       await this.use(backendOrder(forced, null));
     });
   }
 
-  load({ modelId, files, forced, remembered }: LoadRequest): Promise<LoadedModel> {
-    if (!this.order) void this.prepare({ forced, threads: null });
+  load({ modelId, files, remembered }: LoadRequest): Promise<LoadedModel> {
     return this.exclusive(async () => {
-      if (this.models.size === 0 && remembered && !forced && remembered !== tf.getBackend()) {
+      if (this.models.size === 0 && remembered && !this.forced && remembered !== tf.getBackend()) {
         // This device chose another backend for this model version before.
         await this.use(backendOrder(null, remembered));
       }
@@ -68,7 +70,7 @@ export class Engine {
       // Only now look at the GPU (creating a WebGL context is slow where it is emulated).
       if (!this.raceConsidered) {
         this.raceConsidered = true;
-        if (raceWebGL(forced, remembered, () => webglKind(webglRenderer()))) setTimeout(() => void this.race(modelId), RACE_DELAY_MS);
+        if (raceWebGL(this.forced, remembered, () => webglKind(webglRenderer()))) setTimeout(() => void this.race(modelId), RACE_DELAY_MS);
       }
       const { metadata, backend, loadMs, warmupMs } = classifier;
       return { modelId, metadata, backend, loadMs, warmupMs };

@@ -19,8 +19,6 @@ export interface Prepare {
 export interface LoadRequest {
   modelId: number;
   files: ModelFiles;
-  /** `?backend=` from the page's URL. */
-  forced: string | null;
   /** The backend chosen for this model version earlier on this device. */
   remembered: BackendName | null;
 }

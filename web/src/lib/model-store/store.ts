@@ -18,7 +18,6 @@ export type ModelFiles = Map<string, ArrayBuffer>;
 
 export interface Loaded<T> {
   source: ModelSource;
-  files: ModelFiles;
   model: T;
 }
 
@@ -116,7 +115,7 @@ export class ModelStore {
     for (const source of candidates) {
       try {
         const files = await this.fetchVerified(source);
-        return { source, files, model: await load(files, source) };
+        return { source, model: await load(files, source) };
       } catch (e) {
         lastError = e;
         if (source.origin === 'published') await this.deps.kv.delete(ACTIVE_KEY);
@@ -159,7 +158,7 @@ export class ModelStore {
     const previous = await this.activeSource();
     await this.deps.kv.set(ACTIVE_KEY, source);
     if (previous && previous.version !== source.version) await this.forget(previous);
-    return { source, files, model };
+    return { source, model };
   }
 
   /** Forgets the remembered published version (withdrawn on the server) and loads the shipped model. */
@@ -171,7 +170,7 @@ export class ModelStore {
     const model = await load(files, shipped);
     await this.deps.kv.delete(ACTIVE_KEY);
     await this.forget(active);
-    return { source: shipped, files, model };
+    return { source: shipped, model };
   }
 
   /** Drops a version's files from the cache. */
