@@ -89,16 +89,18 @@ export class Engine {
     });
   }
 
-  /** Classifies a decoded photo, a camera frame (already cropped and sized) or ready pixels with the active model (waiting for one). */
-  async classify(source: AnyCanvas | ImageBitmap | Float32Array): Promise<Classification> {
+  /**
+   * Classifies a decoded photo, a camera frame or ready pixels with the active model (waiting for
+   * one). `cropped`: the image is already the model's crop (camera frames are cut on the page).
+   */
+  async classify(source: AnyCanvas | ImageBitmap | Float32Array, cropped = false): Promise<Classification> {
     while (this.activeId === null) await new Promise<void>((wake) => this.waiting.push(wake));
     return this.exclusive(async () => {
       const modelId = this.activeId!;
       const held = this.models.get(modelId);
       if (!held) throw new Error('The classifier has no model loaded.');
       const { inputSize, normalization, crop } = held.classifier.metadata;
-      const frame = typeof ImageBitmap !== 'undefined' && source instanceof ImageBitmap;
-      const input = source instanceof Float32Array ? source : modelInput(source, inputSize, normalization, frame ? 1 : crop);
+      const input = source instanceof Float32Array ? source : modelInput(source, inputSize, normalization, cropped ? 1 : crop);
       return { modelId, prediction: await held.classifier.predict(input) };
     });
   }

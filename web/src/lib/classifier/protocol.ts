@@ -4,7 +4,7 @@ import type { ModelFiles } from '../model-store/store';
 import type { BackendName } from './backends';
 import type { Prediction } from './classifier';
 
-/** What to classify: a photo file (decoded in the worker), a camera frame, or pixels made on the page. */
+/** What to classify: a photo file (decoded in the worker), a camera frame (already cut to the model's crop on the page), or pixels made on the page. */
 export type ImageInput =
   | { kind: 'blob'; blob: Blob; name: string }
   | { kind: 'bitmap'; bitmap: ImageBitmap }

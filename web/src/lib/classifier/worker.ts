@@ -31,7 +31,7 @@ async function handle(msg: Call): Promise<unknown> {
       if (image.kind === 'pixels') return (await engine).classify(image.pixels);
       if (image.kind === 'bitmap') {
         try {
-          return await (await engine).classify(image.bitmap);
+          return await (await engine).classify(image.bitmap, true);
         } finally {
           image.bitmap.close();
         }
