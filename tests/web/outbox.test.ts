@@ -224,10 +224,14 @@ describe('outbox', () => {
       return { stored, sends, send, hold: (p: Promise<void> | null) => (hold = p) };
     }
 
-    it('sends the final answer, once', async () => {
-      const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
+    async function withAnswerServer(opts: Partial<OutboxOptions> = {}) {
       const server = answerServer();
-      const outbox = new Outbox({ db, send: server.send, enabled: async () => true });
+      const { db, outbox } = await setup({ send: server.send, ...opts });
+      return { db, outbox, server };
+    }
+
+    it('sends the final answer, once', async () => {
+      const { server, outbox } = await withAnswerServer();
       const item = feedback();
       await outbox.add('feedback', { ...item, actual: 'dog' });
       expect(await outbox.change('feedback', { ...item, actual: 'neither' })).toBe('changed');
@@ -239,9 +243,7 @@ describe('outbox', () => {
     });
 
     it('says "sent" once the server has it, and changes nothing then', async () => {
-      const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
-      const server = answerServer();
-      const outbox = new Outbox({ db, send: server.send, enabled: async () => true });
+      const { server, outbox } = await withAnswerServer();
       const item = feedback();
       await outbox.add('feedback', item);
       await outbox.flush();
@@ -251,9 +253,7 @@ describe('outbox', () => {
     });
 
     it('waits for a send under way, then says whether it went (the server never gets a half-changed answer)', async () => {
-      const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
-      const server = answerServer();
-      const outbox = new Outbox({ db, send: server.send, enabled: async () => true });
+      const { server, outbox } = await withAnswerServer();
       const item = feedback();
       await outbox.add('feedback', item);
       let release!: () => void;
@@ -272,27 +272,24 @@ describe('outbox', () => {
     });
 
     it('lets two outboxes on one database (page and service worker) never send an entry at the same time', async () => {
-      const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
-      const server = answerServer();
-      const [page, worker] = [0, 1].map(() => new Outbox({ db, send: server.send, enabled: async () => true }));
+      const { db, server, outbox: page } = await withAnswerServer();
+      const worker = new Outbox({ db, send: server.send, enabled: async () => true });
       const items = [feedback(0), feedback(1), feedback(2)];
-      for (const i of items) await page!.add('feedback', i);
+      for (const i of items) await page.add('feedback', i);
       let release!: () => void;
       server.hold(new Promise((ok) => (release = ok)));
-      const first = page!.flush();
+      const first = page.flush();
       await expect.poll(() => server.sends.length).toBe(1);
       // While the page's send is under way, the worker finds nothing to send.
-      expect(await worker!.flush()).toEqual({ sent: 0, ok: true });
+      expect(await worker.flush()).toEqual({ sent: 0, ok: true });
       release();
       expect(await first).toEqual({ sent: 3, ok: true });
       expect(server.sends).toEqual([items.map((i) => i.id)]);
     });
 
     it('sends, by itself, what the service worker held and gave back after a failed send', async () => {
-      const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
-      const server = answerServer();
+      const { db, server, outbox: page } = await withAnswerServer({ retryTimer: true });
       const worker = new Outbox({ db, send: server.send, enabled: async () => true });
-      const page = new Outbox({ db, send: server.send, enabled: async () => true, retryTimer: true });
       const item = feedback();
       await page.add('feedback', item);
       let fail!: (e: Error) => void;
