@@ -190,7 +190,7 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
       try {
         model = await sharedModel(ref.dir, opts.model, scratch);
         log(`building the app at ${commit.slice(0, 12)} with ${model}`);
-        baseline = { app: commit, dir: model, build: buildCheckout(ref.dir, model, readMetadata(model).version) };
+        baseline = { app: commit, dir: model, build: buildCheckout(ref.dir, model) };
       } finally {
         ref.remove();
       }

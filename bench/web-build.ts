@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlin
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ROOT } from '../scripts/dev-server.ts';
+import { readMetadata } from '../training/src/metadata.ts';
 import { BUILD } from '../tests/e2e/harness.ts';
 
 /** Runs vite build in `cwd` shipping `modelDir`; stdout stays free for the bench's JSON, errors go to stderr. */
@@ -52,7 +53,7 @@ export function lockCovers(current: Lock, other: Lock): boolean {
   return Object.entries(other.packages ?? {}).every(([path, p]) => path === '' || have[path]?.version === p.version);
 }
 
-const git = (args: string[], cwd = ROOT) => spawnSync('git', args, { cwd, encoding: 'utf8' });
+const git = (args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
 
 /** A checkout of `commit` in a temporary git worktree with its dependencies; `remove()` deletes it. */
 export function checkout(commit: string): { dir: string; remove(): void } {
@@ -99,7 +100,8 @@ export function appAcceptsModel(appDir: string, modelDir: string): boolean {
 }
 
 /** Builds the app checked out in `appDir` shipping `modelDir`, and checks that it really ships it. */
-export function buildCheckout(appDir: string, modelDir: string, version: string): string {
+export function buildCheckout(appDir: string, modelDir: string): string {
+  const { version } = readMetadata(modelDir);
   viteBuild(appDir, modelDir);
   const shipped = join(appDir, 'build/web/model/metadata.json');
   const got = existsSync(shipped) ? (JSON.parse(readFileSync(shipped, 'utf8')) as { version?: string }).version : undefined;

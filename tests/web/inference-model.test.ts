@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Classifier, inferenceArtifacts, toArtifacts } from '../../web/src/lib/classifier/classifier.ts';
 import { convOutputLength } from '../../web/src/lib/classifier/fused-conv.ts';
 import { optimizeForInference, type WeightMap } from '../../web/src/lib/classifier/inference-model.ts';
+import { modelArtifacts } from '../../training/src/model/io.ts';
 
 /** Gives every BatchNormalization statistics far from the identity, so folding them is really tested. */
 function randomizeBatchNorms(model: tf.LayersModel): void {
@@ -19,12 +20,6 @@ function randomizeBatchNorms(model: tf.LayersModel): void {
     if (layer.getClassName() !== 'BatchNormalization') continue;
     layer.setWeights(layer.getWeights().map((w, i) => tf.randomUniform(w.shape, i === 3 ? 0.2 : -0.8, i === 3 ? 2 : 0.8, 'float32', 11 + i)));
   }
-}
-
-async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
-  return saved!;
 }
 
 function weightsOf(a: tf.io.ModelArtifacts): WeightMap {
@@ -36,7 +31,7 @@ function weightsOf(a: tf.io.ModelArtifacts): WeightMap {
 
 /** Largest difference between the original and the rewritten model's outputs on random inputs. */
 async function maxDifference(model: tf.LayersModel, size: number): Promise<number> {
-  const rewritten = await tf.loadLayersModel(tf.io.fromMemory(inferenceArtifacts(tf, await artifactsOf(model))));
+  const rewritten = await tf.loadLayersModel(tf.io.fromMemory(inferenceArtifacts(tf, await modelArtifacts(model))));
   const x = tf.randomUniform([3, size, size, 3], -1, 1, 'float32', 5);
   const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(model.predict(x) as tf.Tensor, rewritten.predict(x) as tf.Tensor))).dataSync()[0]!);
   x.dispose();
@@ -87,7 +82,7 @@ beforeAll(async () => {
 
 describe('the inference rewrite', () => {
   it('folds the BatchNorms that follow a convolution read only by them, fuses ReLU and ReLU6, and keeps the rest', async () => {
-    const a = await artifactsOf(functional);
+    const a = await modelArtifacts(functional);
     const r = optimizeForInference(a.modelTopology, weightsOf(a));
     expect(r).toMatchObject({ foldedBatchNorms: 3, fusedActivations: 2, fusedConvolutions: 4 });
     const after = classes(r.topology);
@@ -106,7 +101,7 @@ describe('the inference rewrite', () => {
   });
 
   it('computes what a sequential model computes', async () => {
-    const a = await artifactsOf(sequential);
+    const a = await modelArtifacts(sequential);
     expect(optimizeForInference(a.modelTopology, weightsOf(a))).toMatchObject({ foldedBatchNorms: 1, fusedActivations: 1, fusedConvolutions: 1 });
     expect(await maxDifference(sequential, 8)).toBeLessThan(1e-5);
   });
