@@ -31,7 +31,7 @@ function weightsOf(a: tf.io.ModelArtifacts): WeightMap {
 
 /** Largest difference between the original and the rewritten model's outputs on random inputs. */
 async function maxDifference(model: tf.LayersModel, size: number): Promise<number> {
-  const rewritten = await tf.loadLayersModel(tf.io.fromMemory(inferenceArtifacts(tf, await modelArtifacts(model))));
+  const rewritten = await tf.loadLayersModel(tf.io.fromMemory(inferenceArtifacts(await modelArtifacts(model))));
   const x = tf.randomUniform([3, size, size, 3], -1, 1, 'float32', 5);
   const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(model.predict(x) as tf.Tensor, rewritten.predict(x) as tf.Tensor))).dataSync()[0]!);
   x.dispose();

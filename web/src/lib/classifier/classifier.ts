@@ -8,8 +8,9 @@ import type * as TF from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ModelFiles } from '../model-store/store';
 import type { BackendName, Tf } from './backends';
-import { optimizeForInference, type WeightMap } from './inference-model';
+import { optimizeForInference } from './inference-model';
 import { readMetadata } from './metadata';
+import { decodeFloatWeights } from './weights';
 import { probabilitiesOf, verdictFor, type Probabilities, type VerdictResult } from './verdict';
 
 export interface Prediction extends VerdictResult {
@@ -56,31 +57,25 @@ export function toArtifacts(files: ModelFiles): TF.io.ModelArtifacts {
  * into them, convolutions as fused kernels (see inference-model.ts), weights as float32. Unchanged when
  * there is nothing to rewrite.
  */
-export function inferenceArtifacts(tf: Tf, artifacts: TF.io.ModelArtifacts): TF.io.ModelArtifacts {
-  if (!artifacts.weightData || !artifacts.weightSpecs) return artifacts;
-  const named = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
-  try {
-    const tensors = Object.entries(named);
-    if (tensors.some(([, t]) => t.dtype !== 'float32')) return artifacts;
-    const weights: WeightMap = new Map(tensors.map(([name, t]) => [name, { data: t.dataSync() as Float32Array, shape: t.shape }]));
-    const rewrite = optimizeForInference(artifacts.modelTopology, weights);
-    if (rewrite.fusedConvolutions === 0) return artifacts;
-    const all = [...rewrite.weights];
-    const data = new Float32Array(all.reduce((n, [, w]) => n + w.data.length, 0));
-    let offset = 0;
-    for (const [, w] of all) {
-      data.set(w.data, offset);
-      offset += w.data.length;
-    }
-    return {
-      ...artifacts,
-      modelTopology: rewrite.topology as object,
-      weightSpecs: all.map(([name, w]) => ({ name, shape: w.shape, dtype: 'float32' as const })),
-      weightData: data.buffer
-    };
-  } finally {
-    tf.dispose(Object.values(named));
+export function inferenceArtifacts(artifacts: TF.io.ModelArtifacts): TF.io.ModelArtifacts {
+  if (!(artifacts.weightData instanceof ArrayBuffer) || !artifacts.weightSpecs) return artifacts;
+  const weights = decodeFloatWeights(artifacts.weightData, artifacts.weightSpecs);
+  if (!weights) return artifacts;
+  const rewrite = optimizeForInference(artifacts.modelTopology, weights);
+  if (rewrite.fusedConvolutions === 0) return artifacts;
+  const all = [...rewrite.weights];
+  const data = new Float32Array(all.reduce((n, [, w]) => n + w.data.length, 0));
+  let offset = 0;
+  for (const [, w] of all) {
+    data.set(w.data, offset);
+    offset += w.data.length;
   }
+  return {
+    ...artifacts,
+    modelTopology: rewrite.topology as object,
+    weightSpecs: all.map(([name, w]) => ({ name, shape: w.shape, dtype: 'float32' as const })),
+    weightData: data.buffer
+  };
 }
 
 /** A model ready to build on any backend: its metadata and its artifacts rewritten for inference. */
@@ -90,8 +85,8 @@ export interface BuildableModel {
 }
 
 /** Reads and rewrites a model's files once; a backend change or a timing run builds from the result. */
-export function buildableModel(tf: Tf, files: ModelFiles): BuildableModel {
-  return { metadata: readMetadata(files), artifacts: inferenceArtifacts(tf, toArtifacts(files)) };
+export function buildableModel(files: ModelFiles): BuildableModel {
+  return { metadata: readMetadata(files), artifacts: inferenceArtifacts(toArtifacts(files)) };
 }
 
 export class Classifier {
@@ -107,7 +102,7 @@ export class Classifier {
 
   /** Builds the model (rewritten for inference) on the active backend and warms it up with one prediction on zeros. */
   static create(tf: Tf, files: ModelFiles): Promise<Classifier> {
-    return Classifier.build(tf, buildableModel(tf, files));
+    return Classifier.build(tf, buildableModel(files));
   }
 
   static async build(tf: Tf, { metadata, artifacts }: BuildableModel): Promise<Classifier> {

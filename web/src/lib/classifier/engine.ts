@@ -64,7 +64,7 @@ export class Engine {
         // This device chose another backend for this model version before.
         await this.use(backendOrder(null, remembered));
       }
-      const model = buildableModel(tf, files);
+      const model = buildableModel(files);
       const classifier = await Classifier.build(tf, model);
       this.models.set(modelId, { model, classifier });
       // Only now look at the GPU (creating a WebGL context is slow where it is emulated).
