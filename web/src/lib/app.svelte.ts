@@ -1,6 +1,6 @@
 /**
- * The app's state and the wiring between its parts: the classifier (a worker that owns TensorFlow.js,
- * started when the page is idle or a photo comes), the model store, the outbox and the settings.
+ * The app's state and the wiring between its parts: the classifier (a worker that owns TensorFlow.js
+ * and the model store, started when the home page mounts or a photo comes), the outbox and the settings.
  * Pages render this state and call these methods; the logic itself lives in the plain modules under lib/.
  */
 import type { Actual, ModelMetadata } from '../../../edge/src/contract';
@@ -8,15 +8,15 @@ import shipped from 'virtual:pawlens/shipped-model';
 import { api } from './api/client';
 import type { Prediction } from './classifier/classifier';
 import { readMetadata } from './classifier/metadata';
-import { isBackend, type BackendName } from './classifier/backends';
+import type { BackendName } from './classifier/backends';
 import { ClassifierClient } from './classifier/client';
 import type { LoadedModel } from './classifier/protocol';
 import { decodePhoto, encodePreview, modelInput } from './classifier/image';
 import type { ImageInput } from './classifier/protocol';
 import { openPawlensDB, type PawlensDB } from './db';
 import { feedbackItem } from './feedback';
-import { ModelStore, type ModelFiles, type ModelSource } from './model-store/store';
-import { MODEL_CACHE } from './model-store/urls';
+import { browserModelStore } from './model-store/browser';
+import type { ModelSource, ModelStore } from './model-store/store';
 import { Outbox, OUTBOX_CHANNEL, SYNC_TAG, type OutboxCounts } from './outbox/outbox';
 import { loadSettings, saveSettings, type Settings } from './settings';
 import { userAgentClass } from './user-agent';
@@ -43,9 +43,6 @@ interface SyncManagerLike {
   register(tag: string): Promise<void>;
 }
 
-/** The backend chosen for a model version on this device (IndexedDB key). */
-const backendKey = (version: string) => `backend:${version}`;
-
 class PawlensApp {
   phase = $state<Phase>('idle');
   /** What is happening or what went wrong, for people. */
@@ -61,7 +58,8 @@ class PawlensApp {
 
   private db: PawlensDB | undefined;
   private outbox: Outbox | undefined;
-  private store: ModelStore | undefined;
+  /** The page's own model store, only to read metadata.json for the model card. */
+  private store: Promise<ModelStore> | undefined;
   private client: ClassifierClient | undefined;
   /** The worker's id of the active model, and the published version of every model it holds. */
   private readonly versions = new Map<number, string>();
@@ -93,19 +91,6 @@ class PawlensApp {
         void this.refreshCounts();
       }
     }));
-    this.store = new ModelStore({
-      cache: await caches.open(MODEL_CACHE),
-      kv: {
-        get: (k) => db.get('kv', k),
-        set: async (k, v) => void (await db.put('kv', v, k)),
-        delete: (k) => db.delete('kv', k)
-      },
-      fetch: (...a) => fetch(...a),
-      latest: api.latestModel,
-      shipped,
-      publishedUrl: api.modelFileUrl,
-      origin: location.origin
-    });
     addEventListener('online', () => {
       this.online = true;
       void outbox.retryNow();
@@ -122,9 +107,8 @@ class PawlensApp {
 
   /** The classifier worker, started on first use: TensorFlow.js begins loading in it at once. */
   private worker(): ClassifierClient {
-    this.client ??= new ClassifierClient((name) => new Worker(new URL('./classifier/worker.ts', import.meta.url), { type: 'module', name }), forcedStart(), {
-      backend: (backend) => (this.backend = backend),
-      choice: (version, backend) => void this.db?.put('kv', backend, backendKey(version))
+    this.client ??= new ClassifierClient((name) => new Worker(new URL('./classifier/worker.ts', import.meta.url), { type: 'module', name }), { ...forcedStart(), shipped }, {
+      backend: (backend) => (this.backend = backend)
     });
     return this.client;
   }
@@ -140,12 +124,16 @@ class PawlensApp {
     return this.classifierReady;
   }
 
+  /** Resolves once the classifier is ready or failed to start, at once when it was not started. */
+  classifierSettled(): Promise<void> {
+    return this.classifierReady ?? Promise.resolve();
+  }
+
   private async loadClassifier(): Promise<void> {
-    this.worker();
-    await this.start();
+    const client = this.worker();
     this.phase = 'loading';
     this.status = 'Loading the classifier…';
-    const loaded = await this.store!.loadCurrent((files, source) => this.loadModel(files, source));
+    const loaded = await client.current();
     await this.use(loaded.model, loaded.source);
     this.phase = 'ready';
     this.status = '';
@@ -153,15 +141,8 @@ class PawlensApp {
     void this.checkForUpdate();
   }
 
-  /** Loads verified files into the worker, on the backend remembered for this version if any. */
-  private async loadModel(files: ModelFiles, source: ModelSource): Promise<LoadedModel> {
-    const remembered = await this.db!.get('kv', backendKey(source.version));
-    const loaded = await this.worker().load({ files, remembered: isBackend(remembered) ? remembered : null });
-    this.versions.set(loaded.modelId, source.version);
-    return loaded;
-  }
-
   private async use(loaded: LoadedModel, source: ModelSource): Promise<void> {
+    this.versions.set(loaded.modelId, source.version);
     const previous = this.loaded?.modelId ?? null;
     await this.client!.activate(loaded.modelId);
     if (previous !== null && previous !== loaded.modelId) {
@@ -178,9 +159,11 @@ class PawlensApp {
   async loadModelInfo(): Promise<ModelInfo | null> {
     await this.start();
     if (this.model) return this.model;
-    for (const source of await this.store!.candidates()) {
+    this.store ??= browserModelStore(this.db!, shipped);
+    const store = await this.store;
+    for (const source of await store.candidates()) {
       try {
-        const files = await this.store!.fetchVerified({ ...source, files: source.files.filter((f) => f.path === 'metadata.json') });
+        const files = await store.fetchVerified({ ...source, files: source.files.filter((f) => f.path === 'metadata.json') });
         return { version: source.version, origin: source.origin, metadata: readMetadata(files) };
       } catch {
         // not available offline or damaged; try the next candidate
@@ -204,9 +187,9 @@ class PawlensApp {
 
   private async update(): Promise<UpdateOutcome> {
     if (!navigator.onLine) return { kind: 'offline' };
-    if (!this.store || !this.model) return { kind: 'failed', message: this.status || 'The classifier is not ready.' };
+    if (!this.client || !this.model) return { kind: 'failed', message: this.status || 'The classifier is not ready.' };
     try {
-      const loaded = await this.store.update(this.model.version, (files, source) => this.loadModel(files, source));
+      const loaded = await this.client.update(this.model.version);
       if (!loaded) return { kind: 'current', version: this.model.version };
       await this.use(loaded.model, loaded.source);
       this.modelNotice = `Now using model ${loaded.source.version}.`;
@@ -242,13 +225,14 @@ class PawlensApp {
   }
 
   /** Names the model version and, for photos, records telemetry. */
-  private async record({ modelId, prediction: raw }: { modelId: number; prediction: Prediction }, telemetry: boolean): Promise<Classified> {
+  private record({ modelId, prediction: raw }: { modelId: number; prediction: Prediction }, telemetry: boolean): Classified {
     const modelVersion = this.versions.get(modelId) ?? this.model?.version ?? 'unknown';
     const prediction = { ...raw, latencyMs: round(raw.latencyMs) };
     if (telemetry && this.settings.sharing) {
       const first = !this.loadReported && this.loaded;
       this.loadReported = true;
-      await this.enqueue('telemetry', {
+      // Stored in the background: the verdict does not wait for IndexedDB.
+      void this.enqueue('telemetry', {
         id: crypto.randomUUID(),
         modelVersion,
         backend: prediction.backend,
@@ -256,7 +240,7 @@ class PawlensApp {
         ...(first ? { loadMs: round(first.loadMs), warmupMs: round(first.warmupMs) } : {}),
         userAgentClass: userAgentClass(navigator.userAgent),
         createdAt: new Date().toISOString()
-      });
+      }).catch((e: unknown) => console.warn('A performance figure could not be stored.', e));
     }
     return { ...prediction, modelVersion };
   }

@@ -2,11 +2,13 @@
  * The page's side of the classifier worker: calls as promises, a photo's preview before its verdict,
  * and a new worker when the old one dies. Death is noticed through a Web Lock the worker holds while
  * it lives (the page's request for it is granted the moment the worker is gone); the new worker gets
- * every model again (the page keeps their verified files) and the calls still waiting, except camera
- * frames, whose bitmaps went with the old worker (the camera simply sends the next frame).
+ * every model version again (it reads their files from the cache and verifies them again) and the
+ * calls still waiting, except camera frames, whose bitmaps went with the old worker (the camera
+ * simply sends the next frame). The model's files never pass through the page.
  */
+import type { ModelSource } from '../model-store/store';
 import type { BackendName } from './backends';
-import { LOCK_PREFIX, type Call, type Classification, type ImageInput, type LoadedModel, type LoadRequest, type Method, type Methods, type Prepare, type WorkerMessage, type WorkerStats } from './protocol';
+import { LOCK_PREFIX, type Call, type Classification, type ImageInput, type Method, type Methods, type ModelLoad, type Prepare, type WorkerMessage, type WorkerStats } from './protocol';
 
 export class WorkerGoneError extends Error {
   constructor() {
@@ -26,8 +28,6 @@ class ClassifierError extends Error {
 export interface ClientEvents {
   /** The worker moved to another backend (a fallback, or WebGL proved faster). */
   backend(backend: BackendName, reason: string): void;
-  /** A backend choice to remember for this model version. */
-  choice(version: string, backend: BackendName): void;
 }
 
 interface Pending {
@@ -43,8 +43,8 @@ export class ClassifierClient {
   private nextCall = 1;
   private nextModel = 1;
   private readonly pending = new Map<number, Pending>();
-  /** Every model the worker should hold, to load again into a new worker. */
-  private readonly models = new Map<number, Omit<LoadRequest, 'modelId'>>();
+  /** Every model version the worker should hold, to load again into a new worker. */
+  private readonly models = new Map<number, { source: ModelSource; remembered: BackendName | null }>();
   private activeId: number | null = null;
   /** How many times a dead worker was replaced. */
   restarts = 0;
@@ -63,15 +63,21 @@ export class ClassifierClient {
     return (await this.hello).offscreenCanvas;
   }
 
-  async load(req: Omit<LoadRequest, 'modelId'>): Promise<LoadedModel> {
+  /** Loads the best model available (the worker reads, verifies and chooses it with the model store). */
+  current(): Promise<ModelLoad> {
+    return this.loadNew((modelId) => this.call('current', { modelId }) as Promise<ModelLoad>);
+  }
+
+  /** Moves the worker to the version the API says is active; null when nothing changes. */
+  update(current: string | null): Promise<ModelLoad | null> {
+    return this.loadNew((modelId) => this.call('update', { modelId, current }) as Promise<ModelLoad | null>);
+  }
+
+  private async loadNew<T extends ModelLoad | null>(load: (modelId: number) => Promise<T>): Promise<T> {
     const modelId = this.nextModel++;
-    this.models.set(modelId, req);
-    try {
-      return (await this.call('load', { ...req, modelId })) as LoadedModel;
-    } catch (e) {
-      this.models.delete(modelId);
-      throw e;
-    }
+    const loaded = await load(modelId);
+    if (loaded) this.models.set(modelId, { source: loaded.source, remembered: null });
+    return loaded;
   }
 
   activate(modelId: number): Promise<void> {
@@ -135,12 +141,10 @@ export class ClassifierClient {
           void navigator.locks?.request(LOCK_PREFIX + name, () => {
             if (worker === this.worker) this.replace();
           });
-        } else if (m.event === 'backend') {
-          // A new worker goes straight to the backend this one ended up on.
-          for (const req of this.models.values()) req.remembered = m.backend;
-          this.events.backend(m.backend, m.reason);
         } else {
-          this.events.choice(m.version, m.backend);
+          // A new worker goes straight to the backend this one ended up on.
+          for (const held of this.models.values()) held.remembered = m.backend;
+          this.events.backend(m.backend, m.reason);
         }
       } else if ('progress' in m) {
         this.pending.get(m.progress)?.onPreview?.(m.preview);
@@ -168,9 +172,9 @@ export class ClassifierClient {
     this.startWorker();
     const waiting = [...this.pending.values()];
     const resent = new Set<number>();
-    for (const [modelId, req] of this.models) {
-      const pendingLoad = waiting.find((p) => p.msg.method === 'load' && p.msg.args.modelId === modelId);
-      const msg: Call = pendingLoad?.msg ?? { call: this.nextCall++, method: 'load', args: { ...req, modelId } };
+    for (const [modelId, held] of this.models) {
+      const pendingRestore = waiting.find((p) => p.msg.method === 'restore' && p.msg.args.modelId === modelId);
+      const msg: Call = pendingRestore?.msg ?? { call: this.nextCall++, method: 'restore', args: { ...held, modelId } };
       this.send(msg);
       resent.add(msg.call);
     }

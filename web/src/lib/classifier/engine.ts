@@ -35,7 +35,11 @@ export class Engine {
   /** Threads the wasm backend runs on, once it started. */
   private threads: number | null = null;
 
-  constructor(private readonly emit: (m: WorkerMessage) => void) {}
+  /** `remember`: keeps the backend chosen for a model version, for the next start. */
+  constructor(
+    private readonly emit: (m: WorkerMessage) => void,
+    private readonly remember: (version: string, backend: BackendName) => void
+  ) {}
 
   /** Runs `fn` after every tfjs operation queued before it. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -45,8 +49,8 @@ export class Engine {
   }
 
   /**
-   * Starts a backend before any model is there (TensorFlow.js and the wasm binary load while the page
-   * fetches and verifies the model files): `forced` (`?backend=`) if given, else wasm; `threads`
+   * Starts a backend before any model is there (TensorFlow.js and the wasm binary load while the
+   * model's files are read and verified): `forced` (`?backend=`) if given, else wasm; `threads`
    * (`?threads=`) forces the wasm thread count.
    */
   prepare({ forced, threads }: Prepare): Promise<void> {
@@ -75,6 +79,10 @@ export class Engine {
       const { metadata, backend, loadMs, warmupMs } = classifier;
       return { modelId, metadata, backend, loadMs, warmupMs };
     });
+  }
+
+  hasActiveModel(): boolean {
+    return this.activeId !== null;
   }
 
   activate(modelId: number): void {
@@ -153,7 +161,7 @@ export class Engine {
 
   /**
    * On a real GPU: after warm-up, time a few predictions on wasm and on WebGL and keep the faster
-   * backend for every model. The page remembers the choice per model version.
+   * backend for every model, remembered per model version.
    */
   private race(modelId: number): Promise<void> {
     return this.exclusive(async () => {
@@ -182,7 +190,7 @@ export class Engine {
         await this.rebuildAll();
         this.emit({ event: 'backend', backend: 'webgl', reason: 'WebGL was faster on this device.' });
       }
-      this.emit({ event: 'choice', version: held.classifier.metadata.version, backend: best });
+      this.remember(held.classifier.metadata.version, best);
     });
   }
 }

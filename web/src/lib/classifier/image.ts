@@ -33,8 +33,12 @@ function newCanvas(width: number, height: number): AnyCanvas {
   return canvas;
 }
 
-function context2d(canvas: AnyCanvas, willReadFrequently = false): OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D {
-  const ctx = canvas.getContext('2d', { willReadFrequently }) as OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
+/**
+ * A 2D context kept in memory (`willReadFrequently`): every canvas here is read back on the CPU (the
+ * model's pixels, the preview's JPEG), which on a GPU canvas is a slow round trip per photo.
+ */
+function context2d(canvas: AnyCanvas): OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D {
+  const ctx = canvas.getContext('2d', { willReadFrequently: true }) as OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null;
   if (!ctx) throw new Error('This browser cannot draw images (no 2D canvas).');
   ctx.imageSmoothingQuality = 'high';
   return ctx;
@@ -80,7 +84,7 @@ export function modelInput(photo: AnyCanvas | ImageBitmap, [h, w]: readonly [num
   const canvas = (inputCanvas ??= newCanvas(w, h));
   canvas.width = w;
   canvas.height = h;
-  const ctx = context2d(canvas, true);
+  const ctx = context2d(canvas);
   const r = cropRect(photo.width, photo.height, crop);
   ctx.drawImage(photo, r.left, r.top, r.width, r.height, 0, 0, w, h);
   return normalizePixels(ctx.getImageData(0, 0, w, h).data, 4, norm);

@@ -1,6 +1,6 @@
 /** Messages between the page and the classifier worker (structured-cloned; bitmaps are transferred). */
 import type { ModelMetadata } from '../../../../edge/src/contract';
-import type { ModelFiles } from '../model-store/store';
+import type { Loaded, ModelFiles, ModelSource, ModelStoreDeps } from '../model-store/store';
 import type { BackendName } from './backends';
 import type { Prediction } from './classifier';
 
@@ -10,16 +10,29 @@ export type ImageInput =
   | { kind: 'bitmap'; bitmap: ImageBitmap }
   | { kind: 'pixels'; pixels: Float32Array };
 
-/** How the worker starts, from the page's URL: `?backend=` and `?threads=` (tests, benchmarks). */
+/**
+ * How the worker starts: from the page's URL `?backend=` and `?threads=` (tests, benchmarks), and the
+ * model built into the app (a module only the page's bundle has).
+ */
 export interface Prepare {
   forced: string | null;
   threads: number | null;
+  shipped: ModelStoreDeps['shipped'];
 }
 
+/** A model's verified files, to build on the engine as `modelId`. */
 export interface LoadRequest {
   modelId: number;
   files: ModelFiles;
   /** The backend chosen for this model version earlier on this device. */
+  remembered: BackendName | null;
+}
+
+/** A model version the worker loaded again after a restart (its files come from the cache, verified again). */
+export interface RestoreRequest {
+  modelId: number;
+  source: ModelSource;
+  /** The backend the previous worker ended up on. */
   remembered: BackendName | null;
 }
 
@@ -30,6 +43,9 @@ export interface LoadedModel {
   loadMs: number;
   warmupMs: number;
 }
+
+/** A model the worker read through the model store and loaded, and which version it is. */
+export type ModelLoad = Loaded<LoadedModel>;
 
 export interface Classification {
   modelId: number;
@@ -46,7 +62,12 @@ export interface WorkerStats {
 export interface Methods {
   /** Start TensorFlow.js and a backend before any model arrives. */
   prepare(req: Prepare): void;
-  load(req: LoadRequest): LoadedModel;
+  /** Loads the best model available (the model store's current one) as `modelId`. */
+  current(req: { modelId: number }): ModelLoad;
+  /** Moves to the version the API says is active, loaded as `modelId`; null when nothing changes. */
+  update(req: { modelId: number; current: string | null }): ModelLoad | null;
+  /** Loads a version a dead worker held. */
+  restore(req: RestoreRequest): LoadedModel;
   /** Later classifications use this model; until one is active they wait. */
   activate(req: { modelId: number }): void;
   dispose(req: { modelId: number }): void;
@@ -68,8 +89,6 @@ export type WorkerMessage =
   /** The worker holds its lock (see client.ts) and says what it can do. */
   | { event: 'hello'; offscreenCanvas: boolean }
   /** The backend in use changed (a fallback, or the timed comparison chose another one). */
-  | { event: 'backend'; backend: BackendName; reason: string }
-  /** A choice worth remembering for this model version. */
-  | { event: 'choice'; version: string; backend: BackendName };
+  | { event: 'backend'; backend: BackendName; reason: string };
 
 export const LOCK_PREFIX = 'pawlens-classifier-';
