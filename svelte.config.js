@@ -9,6 +9,8 @@ const config = {
     adapter: adapter({ pages: 'build/web', assets: 'build/web', fallback: '200.html' }),
     // The service worker is registered by workbox-window (see web/src/lib/sw), not by SvelteKit.
     serviceWorker: { register: false },
+    // The pages' CSS (a few KB) goes into the HTML: no stylesheet request stands before the first paint.
+    inlineStyleThreshold: 16384,
     alias: { $edge: 'edge/src' }
   }
 };
