@@ -71,6 +71,7 @@ export class Engine {
       const model = buildableModel(files);
       const classifier = await Classifier.build(tf, model);
       this.models.set(modelId, { model, classifier });
+      this.wakeWaiting();
       // Only now look at the GPU (creating a WebGL context is slow where it is emulated).
       if (!this.raceConsidered) {
         this.raceConsidered = true;
@@ -81,12 +82,17 @@ export class Engine {
     });
   }
 
+  /** Whether a model is active and loaded (a restarted worker is told which one is active before it has read it again). */
   hasActiveModel(): boolean {
-    return this.activeId !== null;
+    return this.activeId !== null && this.models.has(this.activeId);
   }
 
   activate(modelId: number): void {
     this.activeId = modelId;
+    this.wakeWaiting();
+  }
+
+  private wakeWaiting(): void {
     for (const wake of this.waiting.splice(0)) wake();
   }
 
@@ -102,7 +108,7 @@ export class Engine {
    * one). `cropped`: the image is already the model's crop (camera frames are cut on the page).
    */
   async classify(source: AnyCanvas | ImageBitmap | Float32Array, cropped = false): Promise<Classification> {
-    while (this.activeId === null) await new Promise<void>((wake) => this.waiting.push(wake));
+    while (!this.hasActiveModel()) await new Promise<void>((wake) => this.waiting.push(wake));
     return this.exclusive(async () => {
       const modelId = this.activeId!;
       const held = this.models.get(modelId);
