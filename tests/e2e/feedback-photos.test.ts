@@ -69,6 +69,8 @@ describe.skipIf(!run)('feedback photos in Chromium', () => {
   let browser: Awaited<ReturnType<typeof launchPersistent>>;
   let dir: string;
   let photo: string;
+  /** The photo copy the app kept (sharing on), as it waited in the outbox. */
+  let kept: WaitingPhoto | undefined;
 
   beforeAll(async () => {
     stack = await startStack();
@@ -174,14 +176,14 @@ describe.skipIf(!run)('feedback photos in Chromium', () => {
   }, budget(2, WAIT.verdict, WAIT.ready + WAIT.serviceWorker + WAIT.sync));
 
   it('with photo sharing on, the copy waits offline with its answer and is stored without EXIF, with the sha256 the app kept', async () => {
-    const { page } = browser;
+    const { page, context } = browser;
+    const log = networkLog(context);
     await page.goto(`${stack.server.url}/about`);
     await page.getByLabel(PHOTO_SWITCH).check();
     await page.getByText('The photos you answer about are shared').waitFor();
     await page.getByRole('link', { name: 'Classify' }).click();
     await waitReady(page);
 
-    let kept: WaitingPhoto | undefined;
     await answerOfflineThenSync(async () => {
       // The copy waits on the device next to its answer, made before anything is sent.
       await expect.poll(async () => (await waitingPhotos()).length).toBe(1);
@@ -190,6 +192,13 @@ describe.skipIf(!run)('feedback photos in Chromium', () => {
       expect(createHash('sha256').update(Buffer.from(kept!.jpeg)).digest('hex')).toBe(kept!.sha256);
     });
     expect(await waitingPhotos()).toEqual([]);
+    log.stop();
+    // The same network log sees the upload (so it would have seen one with sharing off): after the answer, JPEG bytes.
+    const sends = log.requests.filter((r) => r.method !== 'GET' && r.url.includes('/api/feedback'));
+    const put = sends.findIndex((r) => r.method === 'PUT');
+    expect(sends[put]?.url).toBe(`${stack.server.url}/api/feedback/${kept!.id}/photo`);
+    expect(sends.slice(0, put).some((r) => r.method === 'POST' && r.body?.includes(kept!.id))).toBe(true);
+    expect(sends[put]!.body).toEqual(Buffer.from(kept!.jpeg));
 
     const listed = await review();
     expect(listed.map((p) => p.id)).toEqual([kept!.id]);
@@ -209,4 +218,33 @@ describe.skipIf(!run)('feedback photos in Chromium', () => {
     expect(Math.max(meta.width!, meta.height!)).toBe(PHOTO_MAX_SIDE);
     expect(meta.width! / meta.height!).toBeCloseTo(1200 / 900, 1);
   }, budget(2, WAIT.verdict, WAIT.ready + WAIT.sync));
+
+  it('/review shows the shared photo with the admin token, and approves and relabels it by keyboard', async () => {
+    const { page } = browser;
+    expect(kept).toBeDefined();
+    const server = async () => (await review()).find((p) => p.id === kept!.id);
+    await page.goto(`${stack.server.url}/review`);
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const row = page.locator(`[data-testid=review-row][data-id="${kept!.id}"]`);
+    await row.getByRole('img').waitFor({ timeout: WAIT.verdict });
+    // Checked with the app's current model once the classifier is up; the order is then final.
+    await expect.poll(() => page.getByTestId('review-status').textContent(), { timeout: WAIT.ready }).toMatch(/^1 shared photo, checked with model \S+\.$/);
+    await expect.poll(() => row.textContent()).not.toContain('not checked yet');
+    expect(await row.locator('dt', { hasText: 'The person said' }).locator('xpath=following-sibling::dd[1]').textContent()).toBe('a cat');
+
+    await page.keyboard.press('a');
+    await expect.poll(async () => (await server())?.status).toBe('approved');
+    expect(await server()).toMatchObject({ status: 'approved', label: 'cat' });
+    await expect.poll(() => row.getByTestId('review-state').textContent()).toContain('approved as a cat');
+    await page.keyboard.press('d');
+    await expect.poll(async () => (await server())?.label).toBe('dog');
+    await page.keyboard.press('x');
+    await expect.poll(async () => (await server())?.status).toBe('rejected');
+    expect(await row.getAttribute('data-status')).toBe('rejected');
+    // The token lives in this tab's sessionStorage only.
+    const stores = await page.evaluate(() => ({ session: Object.values(sessionStorage), local: Object.values(localStorage) }));
+    expect(stores.session).toContain(ADMIN_TOKEN);
+    expect(stores.local.filter((v) => v.includes(ADMIN_TOKEN))).toEqual([]);
+  }, budget(1, WAIT.verdict, WAIT.ready));
 });

@@ -1,14 +1,14 @@
 /**
  * The review page's pure parts: dHash and Hamming distance on real decoded pixels (sharp), likely
  * duplicate groups, the list order (flagged first, duplicates together, newest first) and the
- * keyboard commands.
+ * keyboard shortcuts.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { ReviewPhoto } from '../../edge/src/contract.ts';
-import { applyAction, commandFor } from '../../web/src/lib/review/commands.ts';
+import { commandFor } from '../../web/src/lib/review/commands.ts';
 import { dHash, hamming } from '../../web/src/lib/review/dhash.ts';
 import { CONTRADICTION_THRESHOLD, DUPLICATE_DISTANCE, contradicts, duplicateGroups, reviewRows, type ModelCheck } from '../../web/src/lib/review/order.ts';
 import { DATASETS, haveShared } from '../shared-data.ts';
@@ -147,13 +147,5 @@ describe('review commands', () => {
     expect(key('a', { ctrlKey: true })).toBeNull();
     expect(key('r')).toBeNull();
     expect(commandFor({ key: 'a', ctrlKey: false, metaKey: false, altKey: false }, true)).toBeNull();
-  });
-
-  it('leaves a photo as the server does: approve keeps the person\'s label, relabel sets one, reject drops it', () => {
-    const p = photo({ actual: 'dog' });
-    const when = at(30);
-    expect(applyAction(p, { action: 'approve' }, when)).toMatchObject({ status: 'approved', label: 'dog', reviewedAt: when });
-    expect(applyAction(p, { action: 'relabel', label: 'neither' }, when)).toMatchObject({ status: 'approved', label: 'neither' });
-    expect(applyAction({ ...p, status: 'approved', label: 'dog' }, { action: 'reject' }, when)).toMatchObject({ status: 'rejected', label: null });
   });
 });

@@ -10,6 +10,7 @@ import {
   Performance,
   PhotoUploadResult,
   ReviewList,
+  ReviewPhoto,
   type FeedbackItem,
   type ReviewAction,
   type ReviewQuery,
@@ -112,14 +113,13 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
       if (!res.ok) throw await failure(res, path);
       return res.blob();
     },
-    async review(token: string, id: string, action: ReviewAction): Promise<void> {
-      const path = `/api/review/${encodeURIComponent(id)}`;
-      const res = await fetchFn(base + path, {
+    /** Approves, relabels or rejects a shared photo (admin); answers with the photo as it is now. */
+    review(token: string, id: string, action: ReviewAction): Promise<ReviewPhoto> {
+      return request(ReviewPhoto, `/api/review/${encodeURIComponent(id)}`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', ...admin(token) },
         body: JSON.stringify(action)
       });
-      if (!res.ok) throw await failure(res, path);
     },
     modelFileUrl: (version: string, path: string) =>
       `${base}/api/models/${encodeURIComponent(version)}/${encodeURIComponent(path)}`

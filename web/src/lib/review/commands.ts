@@ -1,5 +1,5 @@
-/** What a maintainer does on the review page, pure: the keyboard shortcuts, and what an action makes of a photo. */
-import type { ReviewAction, ReviewPhoto } from '../../../../edge/src/contract';
+/** The review page's keyboard shortcuts, pure: a key to a command, and the list the page shows. */
+import type { ReviewAction } from '../../../../edge/src/contract';
 
 export type ReviewCommand = { move: 1 | -1 } | { act: ReviewAction };
 
@@ -22,8 +22,3 @@ export function commandFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' 
   return SHORTCUTS.find((s) => s.key === e.key)?.command ?? null;
 }
 
-/** A photo as `POST /api/review/:id` leaves it: approve keeps the person's label, relabel sets one (and approves), reject drops it. */
-export function applyAction(photo: ReviewPhoto, action: ReviewAction, reviewedAt: string): ReviewPhoto {
-  if (action.action === 'reject') return { ...photo, status: 'rejected', label: null, reviewedAt };
-  return { ...photo, status: 'approved', label: action.action === 'relabel' ? action.label : photo.actual, reviewedAt };
-}

@@ -7,7 +7,6 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { ReviewAction, ReviewPhoto } from '../../../../edge/src/contract';
 import { ApiError, type Api } from '../api/client';
-import { applyAction } from './commands';
 import { photoDHash } from './dhash';
 import { reviewRows, type ModelCheck, type ReviewRow } from './order';
 
@@ -99,8 +98,9 @@ export class ReviewSession {
     if (!this.token || !id) return;
     this.error = '';
     try {
-      await this.deps.api.review(this.token, id, action);
-      this.rows = this.rows.map((r) => (r.photo.id === id ? { ...r, photo: applyAction(r.photo, action, new Date().toISOString()) } : r));
+      const photo = await this.deps.api.review(this.token, id, action);
+      // The row keeps its place and its flag: the order is the one set when the list was checked.
+      this.rows = this.rows.map((r) => (r.photo.id === id ? { ...r, photo } : r));
       if (id === this.current) this.move(1);
     } catch (e) {
       this.fail(e);
