@@ -47,7 +47,10 @@ const pathOf = (out: string, p: { id: string; label: Label }) => join(out, p.lab
 
 async function listPhotos(api: ApiClient, o: PullOptions): Promise<ReviewPhoto[]> {
   const query = new URLSearchParams({ status: o.all ? 'all' : 'approved', ...(o.since ? { since: o.since } : {}) });
-  return ReviewList.parse(await api.json('GET', `/api/review?${query}`)).photos;
+  const body = await api.json('GET', `/api/review?${query}`).catch((e: Error) => {
+    throw new Error(`GET /api/review: ${e.message}`);
+  });
+  return ReviewList.parse(body).photos;
 }
 
 export async function pullFeedback(api: ApiClient, o: PullOptions, log: (line: string) => void = console.log): Promise<PullSummary> {
