@@ -30,7 +30,7 @@ describe.skipIf(!haveShared(SMOKE))('npm run feedback -- pull (real wrangler dev
     const res = await fetch(`${server.url}${path}`, {
       method,
       headers: { ...(body instanceof Uint8Array ? { 'content-type': 'image/jpeg' } : { 'content-type': 'application/json' }), ...headers },
-      body: body instanceof Uint8Array ? body : body === undefined ? undefined : JSON.stringify(body)
+      body: body instanceof Uint8Array ? new Blob([body as Uint8Array<ArrayBuffer>]) : body === undefined ? undefined : JSON.stringify(body)
     });
     expect(res.status, `${method} ${path}: ${await res.clone().text()}`).toBeLessThan(300);
     return res;
