@@ -34,7 +34,7 @@ describe.skipIf(!built)('the bundle', () => {
       const out = `${r.stdout}${r.stderr}`;
       expect(r.status, out).toBe(0);
       expect(out).toContain('--dry-run: exiting now.');
-      for (const binding of ['env.DB', 'env.MODELS', 'env.CLIENT_WRITE_LIMIT', 'env.IP_WRITE_LIMIT', 'env.ASSETS']) expect(out).toContain(binding);
+      for (const binding of ['env.DB', 'env.MODELS', 'env.PHOTOS', 'env.CLIENT_WRITE_LIMIT', 'env.IP_WRITE_LIMIT', 'env.ASSETS']) expect(out).toContain(binding);
       expect(readFileSync(join(outdir, 'index.js'), 'utf8').length).toBeGreaterThan(10_000);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
@@ -52,6 +52,7 @@ describe('npm run deploy', () => {
       'wrangler d1 create pawlens',
       'write wrangler.deploy.toml',
       'wrangler r2 bucket create pawlens-models',
+      'wrangler r2 bucket create pawlens-photos',
       'wrangler d1 migrations apply DB --remote',
       'wrangler secret list',
       'wrangler deploy --config wrangler.deploy.toml',
