@@ -91,6 +91,17 @@ describe.skipIf(!built)('npm run smoke', () => {
     applyMigrations(state);
     server = await startDevServer({ persistTo: state, vars: { ADMIN_TOKEN: token } });
     await publishIfNoneActive({ url: server.url, modelDir: resolve(ROOT, 'model'), token });
+    // A second version (the shipped model under another name) to stage. Published here, not after the
+    // spawnSync calls of the tests: they block the event loop, and fetch would then reuse a socket the server closed meanwhile.
+    const shipped = JSON.parse(readFileSync(resolve(ROOT, 'model/metadata.json'), 'utf8')) as { version: string };
+    const dir = mkdtempSync(join(tmpdir(), 'pawlens-next-'));
+    try {
+      cpSync(resolve(ROOT, 'model'), dir, { recursive: true });
+      writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ ...shipped, version: `${shipped.version}-next` }));
+      await publishModel({ url: server.url, modelDir: dir, token });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   afterAll(async () => {
@@ -123,18 +134,10 @@ describe.skipIf(!built)('npm run smoke', () => {
     expect(noToken.out).toContain('error: HTTP 401 unauthorized');
   });
 
-  it('npm run models stages a version for a share of installs, rolls it back, promotes it', async () => {
+  it('npm run models stages a version for a share of installs, rolls it back, promotes it', () => {
     const env = { ...process.env, ADMIN_TOKEN: token };
     const shipped = JSON.parse(readFileSync(resolve(ROOT, 'model/metadata.json'), 'utf8')) as { version: string };
     const next = `${shipped.version}-next`;
-    const dir = mkdtempSync(join(tmpdir(), 'pawlens-next-'));
-    try {
-      cpSync(resolve(ROOT, 'model'), dir, { recursive: true });
-      writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ ...shipped, version: next }));
-      await publishModel({ url: server!.url, modelDir: dir, token });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
     const models = (...args: string[]) => script('models', [...args, '--url', server!.url], env);
     const row = (version: string, state: string, percent: number) => new RegExp(`^${version.replace(/\./g, '\\.')} +${state} +${percent}% `, 'm');
 
