@@ -217,6 +217,17 @@ describe.skipIf(!run)('feedback photos in Chromium', () => {
     expect(meta.exif).toBeUndefined();
     expect(Math.max(meta.width!, meta.height!)).toBe(PHOTO_MAX_SIDE);
     expect(meta.width! / meta.height!).toBeCloseTo(1200 / 900, 1);
+
+    // Both answers (one per test) on the dashboard, side by side with their interval and who is served the version.
+    await page.goto(`${stack.server.url}/dashboard`);
+    const version = listed[0]!.modelVersion;
+    const cells = page.getByTestId('versions').locator('tr', { has: page.locator('th', { hasText: version }) }).locator('td');
+    await expect.poll(() => cells.allTextContents()).toEqual([
+      'not published here',
+      '2',
+      expect.stringMatching(/^\d+\.\d % \(95 % CI \d+\.\d–\d+\.\d %\)$/),
+      expect.stringMatching(/^\d+\.\d % \(95 % CI \d+\.\d–\d+\.\d %\)$/)
+    ]);
   }, budget(2, WAIT.verdict, WAIT.ready + WAIT.sync));
 
   it('/review shows the shared photo with the admin token, and approves and relabels it by keyboard', async () => {
