@@ -55,7 +55,8 @@ export default defineConfig({
         // The shell: pages, JS (tfjs included, so classifying works offline), CSS, icons and the
         // tfjs wasm binaries. Model files are not precached: they are cached per version at runtime.
         globPatterns: ['client/**/*.{js,css,png,svg,webmanifest,wasm}', 'prerendered/**/*.html'],
-        globIgnores: ['client/model/**'],
+        // /review (for maintainers) is not part of the shell; offline it still opens through the SPA fallback.
+        globIgnores: ['client/model/**', 'prerendered/**/review.html'],
         maximumFileSizeToCacheInBytes: 3 * 1024 * 1024
       }
     })

@@ -1,7 +1,7 @@
 /**
  * `npm run deploy [-- --dry-run]`: what `npm start` does, against the Cloudflare account of
  * CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID when the token reaches several accounts): build,
- * create the D1 database and R2 bucket if missing (their ids go into a generated
+ * create the D1 database and R2 buckets if missing (their ids go into a generated
  * wrangler.deploy.toml, git-ignored, so wrangler.toml stays as committed), apply the D1 migrations
  * remotely, upload ADMIN_TOKEN if the worker has none, deploy, and publish the shipped model when
  * no model is active. `--dry-run` prints that plan and runs nothing.
@@ -23,7 +23,9 @@ const TOKEN_FILE = resolve(ROOT, '.deploy-admin-token');
 const names = () => {
   const toml = readFileSync(WRANGLER_TOML, 'utf8');
   const field = (key: string) => new RegExp(`^${key}\\s*=\\s*"([^"]+)"`, 'm').exec(toml)?.[1] ?? '';
-  return { worker: field('name'), database: field('database_name'), bucket: field('bucket_name') };
+  // Every R2 bucket the worker binds (models, feedback photos).
+  const buckets = [...toml.matchAll(/^bucket_name\s*=\s*"([^"]+)"/gm)].map((m) => m[1]!);
+  return { worker: field('name'), database: field('database_name'), buckets };
 };
 
 interface Context {
@@ -88,11 +90,13 @@ function plan(): Step[] {
       }
     },
     {
-      shows: `wrangler r2 bucket list; if "${n.bucket}" is missing: wrangler r2 bucket create ${n.bucket}`,
+      shows: `wrangler r2 bucket list; each one missing: ${n.buckets.map((b) => `wrangler r2 bucket create ${b}`).join('; ')}`,
       run: () => {
         const listed = wrangler(['r2', 'bucket', 'list'], { quiet: true });
-        if (new RegExp(`^name:\\s*${n.bucket}\\s*$`, 'm').test(listed)) console.log(`R2 bucket ${n.bucket} exists`);
-        else wrangler(['r2', 'bucket', 'create', n.bucket]);
+        for (const bucket of n.buckets) {
+          if (new RegExp(`^name:\\s*${bucket}\\s*$`, 'm').test(listed)) console.log(`R2 bucket ${bucket} exists`);
+          else wrangler(['r2', 'bucket', 'create', bucket]);
+        }
       }
     },
     {

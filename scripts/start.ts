@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ROOT, applyMigrations, startDevServer } from './dev-server.ts';
-import { adminToken, publishIfNoneActive } from '../training/src/publish.ts';
+import { adminToken } from '../training/src/api-client.ts';
+import { publishIfNoneActive } from '../training/src/publish.ts';
 
 const dev = process.argv.includes('--dev');
 const port = Number(process.env.PORT ?? 8787);

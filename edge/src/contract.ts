@@ -139,13 +139,21 @@ export const LatencyStats = z.object({
 });
 export type LatencyStats = z.infer<typeof LatencyStats>;
 
+/** A 95 % confidence interval of a share (Wilson score), for deciding with few answers. */
+export const Interval = z.object({ low: z.number(), high: z.number() });
+export type Interval = z.infer<typeof Interval>;
+
 export const VersionPerformance = z.object({
   modelVersion: z.string(),
   feedbackCount: z.number().int(),
   /** Share of all feedback where the model said what the photo really shows ("neither" included). */
   accuracy: z.number().nullable(),
+  accuracyInterval: Interval.nullable(),
   /** The same over photos that really show a cat or a dog. */
   petAccuracy: z.number().nullable(),
+  petAccuracyInterval: Interval.nullable(),
+  /** Share of installs this version is served to now (100 active, P staged, 0 otherwise); null if never published. */
+  servedPercent: z.number().int().min(0).max(100).nullable(),
   perClass: z.object({ cat: ClassScores, dog: ClassScores, neither: ClassScores }),
   confusion: ConfusionMatrix,
   latency: z.array(LatencyStats)
@@ -247,17 +255,107 @@ export type PublishRequest = z.infer<typeof PublishRequest>;
 
 /**
  * A published version's lifecycle: `active` is the one `GET /api/models/latest` offers (at most one);
+ * `staged` (at most one) is offered instead to the installs whose bucket is below its `percent`;
  * `withdrawn` is never offered again unless activated anew; `inactive` is published and waiting.
  */
-export const ModelState = z.enum(['active', 'inactive', 'withdrawn']);
+export const ModelState = z.enum(['active', 'staged', 'inactive', 'withdrawn']);
 export type ModelState = z.infer<typeof ModelState>;
 
 export const PublishResult = z.object({ version: ModelVersion, files: z.array(ModelFile), state: ModelState });
 export type PublishResult = z.infer<typeof PublishResult>;
 
-export const ModelSummary = z.object({ version: ModelVersion, state: ModelState, publishedAt: z.string(), bytes: z.number().int() });
+export const ModelSummary = z.object({
+  version: ModelVersion,
+  state: ModelState,
+  /** Share of installs served this version: 100 when active (minus a staged share), P when staged, 0 otherwise. */
+  percent: z.number().int().min(0).max(100),
+  publishedAt: z.string(),
+  bytes: z.number().int()
+});
 export type ModelSummary = z.infer<typeof ModelSummary>;
 
 /** GET /api/models (admin): every published version, newest first. */
 export const ModelList = z.object({ models: z.array(ModelSummary) });
 export type ModelList = z.infer<typeof ModelList>;
+
+// ---- Staged rollout ----
+
+/** A random id each install keeps on the device; its hash picks a stable bucket 0-99 (never sent with feedback). */
+export const InstallId = z.uuid();
+export type InstallId = z.infer<typeof InstallId>;
+
+/** `GET /api/models/latest?install=ID`: installs in a bucket below the staged version's percent get it, the rest the active one. */
+export const LatestQuery = z.strictObject({ install: InstallId.optional() });
+
+/**
+ * `POST /api/models/:version/activate` (admin) takes an optional body: without `percent` (or 100) the
+ * version becomes active for everyone; below 100 it is staged for that share, everyone else keeps the
+ * active one. `POST /api/models/promote` makes the staged version active for all; `POST /api/models/rollback`
+ * withdraws the staged version so every install returns to the active one at its next check.
+ */
+export const ActivateRequest = z.strictObject({ percent: z.number().int().min(1).max(100).optional() });
+export type ActivateRequest = z.infer<typeof ActivateRequest>;
+
+export const LifecycleResult = z.object({ version: ModelVersion, state: ModelState, percent: z.number().int().min(0).max(100) });
+export type LifecycleResult = z.infer<typeof LifecycleResult>;
+
+// ---- Feedback photos (opt-in) and their review ----
+
+/** Longest side of a shared photo: the app downsizes to this and re-encodes as JPEG, which drops EXIF and all metadata. */
+export const PHOTO_MAX_SIDE = 320;
+/** `PUT /api/feedback/:id/photo` takes `image/jpeg` bytes (magic FF D8 FF) up to this size. */
+export const MAX_PHOTO_BYTES = 256 * 1024;
+
+/** Answer to the photo upload; `stored: false` when this id already had its photo (the same bytes or not, it is kept once). */
+export const PhotoUploadResult = z.object({ id: z.uuid(), sha256: Sha256Hex, bytes: z.number().int(), stored: z.boolean() });
+export type PhotoUploadResult = z.infer<typeof PhotoUploadResult>;
+
+export const ReviewStatus = z.enum(['pending', 'approved', 'rejected']);
+export type ReviewStatus = z.infer<typeof ReviewStatus>;
+
+/** One shared photo with its feedback, as `GET /api/review` (admin) lists them, newest upload first. */
+export const ReviewPhoto = z.object({
+  id: z.uuid(),
+  sha256: Sha256Hex,
+  bytes: z.number().int(),
+  uploadedAt: z.string(),
+  /** When the person answered (the feedback item's createdAt). */
+  createdAt: z.string(),
+  modelVersion: ModelVersion,
+  predicted: Label,
+  confidence: z.number().min(0).max(1),
+  /** What the person said the photo shows. */
+  actual: Label,
+  status: ReviewStatus,
+  /** The label to train on: the person's when approved, the maintainer's when relabelled; null until approved. */
+  label: Label.nullable(),
+  reviewedAt: z.string().nullable()
+});
+export type ReviewPhoto = z.infer<typeof ReviewPhoto>;
+
+export const ReviewList = z.object({ photos: z.array(ReviewPhoto) });
+export type ReviewList = z.infer<typeof ReviewList>;
+
+/** `GET /api/review?status=approved&since=ISO`: `all` (the default) lists every status; `since` compares reviewedAt for approved, else uploadedAt. */
+export const ReviewQuery = z.strictObject({
+  status: z.enum(['pending', 'approved', 'rejected', 'all']).optional(),
+  since: z.iso.datetime({ offset: true }).optional()
+});
+export type ReviewQuery = z.infer<typeof ReviewQuery>;
+
+/** `POST /api/review/:id` (admin): approve keeps the person's label, relabel sets another one (and approves), reject drops it. */
+export const ReviewAction = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('approve') }),
+  z.strictObject({ action: z.literal('reject') }),
+  z.strictObject({ action: z.literal('relabel'), label: Label })
+]);
+export type ReviewAction = z.infer<typeof ReviewAction>;
+
+/** Written into a published model's metadata.json by `npm run publish`: the gate's comparison with the active model. */
+export const PublishGate = z.object({
+  against: z.string().nullable(),
+  passed: z.boolean(),
+  forced: z.boolean(),
+  figures: z.array(z.object({ name: z.string(), candidate: z.number().nullable(), active: z.number().nullable(), n: z.number().int() }))
+});
+export type PublishGate = z.infer<typeof PublishGate>;

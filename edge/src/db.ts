@@ -1,5 +1,19 @@
 /** Every D1 query the worker runs. Route files stay thin; the SQL lives here. */
-import type { Backend, FeedbackItem, Label, LatestModel, ModelFile, ModelMetrics, ModelState, ModelSummary, TelemetryItem } from './contract';
+import type {
+  Backend,
+  FeedbackItem,
+  Label,
+  LatestModel,
+  LifecycleResult,
+  ModelFile,
+  ModelMetrics,
+  ModelState,
+  ModelSummary,
+  ReviewAction,
+  ReviewPhoto,
+  ReviewStatus,
+  TelemetryItem
+} from './contract';
 
 export interface InsertResult {
   accepted: string[];
@@ -132,6 +146,8 @@ interface ModelRow {
   files: string;
   metrics: string | null;
   state: ModelState;
+  /** The staged share; null unless staged. */
+  percent: number | null;
 }
 
 const toLatest = (r: ModelRow): LatestModel => ({
@@ -141,11 +157,21 @@ const toLatest = (r: ModelRow): LatestModel => ({
   publishedAt: r.published_at
 });
 
+/** Share of installs a models row is served to: the staged one its percent, the active one the rest, others none. */
+const SERVED_PERCENT = `CASE state WHEN 'staged' THEN percent
+  WHEN 'active' THEN 100 - COALESCE((SELECT percent FROM models WHERE state = 'staged'), 0) ELSE 0 END`;
+
 const ACTIVE_MODEL_SQL = "SELECT * FROM models WHERE state = 'active'";
 
-/** The version clients should run (what `GET /api/models/latest` offers), if an admin made one active. */
-export async function activeModel(db: D1Database): Promise<LatestModel | null> {
-  const row = await db.prepare(ACTIVE_MODEL_SQL).first<ModelRow>();
+/**
+ * The version an install in `bucket` should run (what `GET /api/models/latest` offers): the staged
+ * one when the bucket is below its percent, else the active one; without a bucket, the active one.
+ */
+export async function servedModel(db: D1Database, bucket: number | null): Promise<LatestModel | null> {
+  const row = await db
+    .prepare("SELECT * FROM models WHERE state = 'active' OR (state = 'staged' AND ?1 < percent) ORDER BY state = 'staged' DESC LIMIT 1")
+    .bind(bucket)
+    .first<ModelRow>();
   return row ? toLatest(row) : null;
 }
 
@@ -168,27 +194,56 @@ export async function modelExists(db: D1Database, version: string): Promise<bool
   return (await db.prepare('SELECT 1 AS x FROM models WHERE version = ?').bind(version).first('x')) !== null;
 }
 
-/** Every published version, newest first. */
+/** Every published version, newest first, with the share of installs it is served to. */
 export async function listModels(db: D1Database): Promise<ModelSummary[]> {
-  const { results } = await db.prepare('SELECT * FROM models ORDER BY published_at DESC, version DESC').all<ModelRow>();
+  const { results } = await db
+    .prepare(`SELECT *, ${SERVED_PERCENT} AS served FROM models ORDER BY published_at DESC, version DESC`)
+    .all<ModelRow & { served: number }>();
   return results.map((r) => ({
     version: r.version,
     state: r.state,
+    percent: r.served,
     publishedAt: r.published_at,
     bytes: (JSON.parse(r.files) as ModelFile[]).reduce((s, f) => s + f.bytes, 0)
   }));
 }
 
+/** The share of installs each published version is served to now, by version. */
+export async function servedPercents(db: D1Database): Promise<Map<string, number>> {
+  const { results } = await db.prepare(`SELECT version, ${SERVED_PERCENT} AS served FROM models`).all<{ version: string; served: number }>();
+  return new Map(results.map((r) => [r.version, r.served]));
+}
+
 /**
- * Statements that make `version` the only active one, for the caller's batch (one transaction);
- * with `publishedAt`, only if that row is the one published then.
+ * Statements that make `version` the one active for everyone (a staged version becomes inactive),
+ * for the caller's batch (one transaction); with `publishedAt`, only if that row is the one published then.
  */
 function activating(db: D1Database, version: string, publishedAt?: string) {
   const it = publishedAt === undefined ? 'version = ?1' : 'version = ?1 AND published_at = ?2';
   const bind = (stmt: D1PreparedStatement) => (publishedAt === undefined ? stmt.bind(version) : stmt.bind(version, publishedAt));
   return [
-    bind(db.prepare(`UPDATE models SET state = 'inactive' WHERE state = 'active' AND EXISTS (SELECT 1 FROM models WHERE ${it})`)),
-    bind(db.prepare(`UPDATE models SET state = 'active' WHERE ${it}`))
+    bind(
+      db.prepare(
+        `UPDATE models SET state = 'inactive', percent = NULL WHERE state IN ('active', 'staged') AND EXISTS (SELECT 1 FROM models WHERE ${it})`
+      )
+    ),
+    bind(db.prepare(`UPDATE models SET state = 'active', percent = NULL WHERE ${it}`))
+  ];
+}
+
+/**
+ * Statements that stage `version` for `percent` of installs, replacing a staged one (which becomes
+ * inactive); nothing changes when `version` is the active one.
+ */
+function staging(db: D1Database, version: string, percent: number) {
+  return [
+    db
+      .prepare(
+        `UPDATE models SET state = 'inactive', percent = NULL
+         WHERE state = 'staged' AND EXISTS (SELECT 1 FROM models WHERE version = ?1 AND state <> 'active')`
+      )
+      .bind(version),
+    db.prepare("UPDATE models SET state = 'staged', percent = ?2 WHERE version = ?1 AND state <> 'active'").bind(version, percent)
   ];
 }
 
@@ -207,10 +262,140 @@ export async function insertModel(db: D1Database, m: LatestModel, activate: bool
   return inserted!.meta.changes === 1;
 }
 
-/** Sets a published version's state; false when no such version exists. */
-export async function setModelState(db: D1Database, version: string, state: 'active' | 'withdrawn'): Promise<boolean> {
-  const statements =
-    state === 'active' ? activating(db, version) : [db.prepare("UPDATE models SET state = 'withdrawn' WHERE version = ?1").bind(version)];
-  const results = await db.batch(statements);
-  return results.at(-1)!.meta.changes === 1;
+const lifecycleOf = (db: D1Database, version: string) =>
+  db.prepare(`SELECT version, state, ${SERVED_PERCENT} AS percent FROM models WHERE version = ?1`).bind(version);
+
+/**
+ * Serves `version` to `percent` of installs: 100 makes it active for everyone, less stages it.
+ * Returns its state afterwards, or null when no such version exists. Staging the active version
+ * changes nothing (the caller sees it still active).
+ */
+export async function activateModel(db: D1Database, version: string, percent: number): Promise<LifecycleResult | null> {
+  const changes = percent >= 100 ? activating(db, version) : staging(db, version, percent);
+  const results = await db.batch<LifecycleResult>([...changes, lifecycleOf(db, version)]);
+  return results.at(-1)!.results[0] ?? null;
+}
+
+/** Withdraws a version (never offered again unless activated anew); false when no such version exists. */
+export async function withdrawModel(db: D1Database, version: string): Promise<boolean> {
+  const result = await db.prepare("UPDATE models SET state = 'withdrawn', percent = NULL WHERE version = ?1").bind(version).run();
+  return result.meta.changes === 1;
+}
+
+/** Makes the staged version active for everyone (the active one becomes inactive); null when none is staged. */
+export async function promoteStaged(db: D1Database): Promise<string | null> {
+  const results = await db.batch<{ version: string }>([
+    db.prepare("UPDATE models SET state = 'inactive' WHERE state = 'active' AND EXISTS (SELECT 1 FROM models WHERE state = 'staged')"),
+    db.prepare("UPDATE models SET state = 'active', percent = NULL WHERE state = 'staged' RETURNING version")
+  ]);
+  return results.at(-1)!.results[0]?.version ?? null;
+}
+
+/** Withdraws the staged version, so every install returns to the active one; null when none is staged. */
+export async function rollbackStaged(db: D1Database): Promise<string | null> {
+  const row = await db.prepare("UPDATE models SET state = 'withdrawn', percent = NULL WHERE state = 'staged' RETURNING version").first<{ version: string }>();
+  return row?.version ?? null;
+}
+
+// ---- Feedback photos and their review ----
+
+export interface StoredPhoto {
+  key: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** Whether feedback `id` is stored, and its photo if it has one (ids in lower case). */
+export async function feedbackPhoto(db: D1Database, id: string): Promise<{ photo: StoredPhoto | null } | null> {
+  const row = await db
+    .prepare('SELECT p.key, p.sha256, p.bytes FROM feedback f LEFT JOIN feedback_photos p ON p.id = f.id WHERE f.id = ?1')
+    .bind(id)
+    .first<{ key: string | null; sha256: string; bytes: number }>();
+  if (!row) return null;
+  return { photo: row.key === null ? null : { key: row.key, sha256: row.sha256, bytes: row.bytes } };
+}
+
+/** Stores a photo's row if its feedback item exists and it has none yet; false otherwise (another upload won). */
+export async function insertPhoto(db: D1Database, id: string, photo: StoredPhoto, uploadedAt: string): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `INSERT INTO feedback_photos (id, key, sha256, bytes, uploaded_at)
+       SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM feedback WHERE id = ?1) ON CONFLICT (id) DO NOTHING`
+    )
+    .bind(id, photo.key, photo.sha256, photo.bytes, uploadedAt)
+    .run();
+  return result.meta.changes === 1;
+}
+
+interface ReviewRow {
+  id: string;
+  sha256: string;
+  bytes: number;
+  uploaded_at: string;
+  created_at: string;
+  model_version: string;
+  predicted: Label;
+  confidence: number;
+  actual: Label;
+  status: ReviewStatus;
+  label: Label | null;
+  reviewed_at: string | null;
+}
+
+const REVIEW_SQL = `SELECT p.id, p.sha256, p.bytes, p.uploaded_at, f.created_at, f.model_version, f.predicted, f.confidence, f.actual,
+  p.status, p.label, p.reviewed_at FROM feedback_photos p JOIN feedback f ON f.id = p.id`;
+
+const toReviewPhoto = (r: ReviewRow): ReviewPhoto => ({
+  id: r.id,
+  sha256: r.sha256,
+  bytes: r.bytes,
+  uploadedAt: r.uploaded_at,
+  createdAt: r.created_at,
+  modelVersion: r.model_version,
+  predicted: r.predicted,
+  confidence: r.confidence,
+  actual: r.actual,
+  status: r.status,
+  label: r.label,
+  reviewedAt: r.reviewed_at
+});
+
+/**
+ * Shared photos, newest upload first; `status` keeps one status, `since` (an ISO time in UTC, as
+ * stored) keeps those reviewed since then when listing approved ones, else those uploaded since then.
+ */
+export async function listReview(db: D1Database, status: ReviewStatus | null, since: string | null): Promise<ReviewPhoto[]> {
+  const time = status === 'approved' ? 'p.reviewed_at' : 'p.uploaded_at';
+  const { results } = await db
+    .prepare(`${REVIEW_SQL} WHERE (?1 IS NULL OR p.status = ?1) AND (?2 IS NULL OR ${time} >= ?2) ORDER BY p.uploaded_at DESC, p.id DESC`)
+    .bind(status, since)
+    .all<ReviewRow>();
+  return results.map(toReviewPhoto);
+}
+
+/** Where a shared photo's bytes are, or null when feedback `id` has no photo. */
+export async function photoKey(db: D1Database, id: string): Promise<string | null> {
+  return db.prepare('SELECT key FROM feedback_photos WHERE id = ?1').bind(id).first<string>('key');
+}
+
+/**
+ * A maintainer's verdict on a photo: approve trains on the person's label, relabel on the given one
+ * (both approve), reject on none. Returns the photo afterwards, or null when `id` has no photo.
+ */
+export async function reviewPhoto(db: D1Database, id: string, action: ReviewAction, reviewedAt: string): Promise<ReviewPhoto | null> {
+  const label = action.action === 'relabel' ? action.label : null;
+  const [, row] = await db.batch<ReviewRow>([
+    db
+      .prepare(
+        `UPDATE feedback_photos SET
+           status = CASE ?2 WHEN 'reject' THEN 'rejected' ELSE 'approved' END,
+           label = CASE ?2 WHEN 'reject' THEN NULL WHEN 'relabel' THEN ?3 ELSE (SELECT actual FROM feedback WHERE feedback.id = feedback_photos.id) END,
+           reviewed_at = ?4
+         WHERE id = ?1`
+      )
+      .bind(id, action.action, label, reviewedAt),
+    db.prepare(`${REVIEW_SQL} WHERE p.id = ?1`).bind(id)
+  ]);
+  const r = row!.results[0];
+  return r ? toReviewPhoto(r) : null;
 }

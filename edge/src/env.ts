@@ -2,8 +2,10 @@
 export interface Bindings {
   DB: D1Database;
   MODELS: R2Bucket;
+  /** Photos shared with feedback (opt-in), kept apart from the public model files. */
+  PHOTOS: R2Bucket;
   ASSETS: Fetcher;
-  /** Bearer token for POST /api/models: a wrangler secret, `.dev.vars` locally. */
+  /** Bearer token for the admin routes (publishing, model lifecycle, review): a wrangler secret, `.dev.vars` locally. */
   ADMIN_TOKEN?: string;
   /** Write requests per client and per IP (see rate-limit.ts). */
   CLIENT_WRITE_LIMIT: RateLimit;

@@ -8,8 +8,10 @@ import { health } from './health';
 import { metrics } from './metrics';
 import { models } from './models';
 import { performance } from './performance';
+import { photos } from './photos';
 import { rateLimitWrites } from './rate-limit';
 import { requestLog } from './request-log';
+import { review } from './review';
 import { apiSecurityHeaders } from './security-headers';
 import { telemetry } from './telemetry';
 
@@ -32,10 +34,12 @@ app.use('/api/*', rateLimitWrites);
 
 app.route('/api', health);
 app.route('/api', feedback);
+app.route('/api', photos);
 app.route('/api', telemetry);
 app.route('/api', performance);
 app.route('/api', metrics);
 app.route('/api', models);
+app.route('/api', review);
 
 app.notFound(notFound);
 app.onError(onError);

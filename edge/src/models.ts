@@ -1,17 +1,31 @@
 /**
  * Published models. Files live in R2 under models/<version>/<path>, immutable once published (also
- * after a withdrawal, so caches stay valid); the D1 models table says which versions exist and which
- * one is active, i.e. offered as latest. Publishing, listing, activating and withdrawing need the admin token.
+ * after a withdrawal, so caches stay valid); the D1 models table says which versions exist, which
+ * one is active (offered as latest) and which one is staged (offered instead to a share of installs,
+ * by the bucket of the install id they send). Publishing and every lifecycle change need the admin token.
  */
 import { Hono } from 'hono';
-import { type LatestModel, type ModelList, ModelFilePath, ModelVersion, PublishRequest, type PublishResult } from './contract';
-import { OTHER_VERSION, activeModel, insertModel, listModels, modelExists, setModelState } from './db';
+import { z } from 'zod';
+import {
+  ActivateRequest,
+  LatestQuery,
+  type LatestModel,
+  type LifecycleResult,
+  type ModelList,
+  ModelFilePath,
+  type ModelState,
+  ModelVersion,
+  PublishRequest,
+  type PublishResult
+} from './contract';
+import { OTHER_VERSION, activateModel, insertModel, listModels, modelExists, promoteStaged, rollbackStaged, servedModel, withdrawModel } from './db';
 import type { AppEnv } from './env';
 import { apiError } from './errors';
 import { requireAdmin } from './admin-auth';
 import { checkModelFiles } from './model-validation';
 import { sha256Hex } from './sha256';
-import { jsonBody } from './validate';
+import { installBucket } from './install-bucket';
+import { jsonBody, optionalJsonBody, params, query } from './validate';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -25,24 +39,48 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+const noStore = { 'cache-control': 'no-store' };
+
+const VersionParam = z.strictObject({ version: ModelVersion });
+
+const lifecycle = (version: string, state: ModelState, percent: number): LifecycleResult => ({ version, state, percent });
+
 export const models = new Hono<AppEnv>()
-  .get('/models/latest', async (c) => {
-    const latest = await activeModel(c.env.DB);
+  .get('/models/latest', query(LatestQuery), async (c) => {
+    const { install } = c.req.valid('query');
+    const latest = await servedModel(c.env.DB, install === undefined ? null : await installBucket(install));
     c.header('cache-control', 'no-cache');
     return latest ? c.json(latest) : apiError(c, 404, 'not_found', 'no model is active: clients use the model they shipped with');
   })
   .get('/models', requireAdmin, async (c) => {
     const body: ModelList = { models: await listModels(c.env.DB) };
-    c.header('cache-control', 'no-store');
-    return c.json(body);
+    return c.json(body, 200, noStore);
   })
-  .post('/models/:version/:action{activate|withdraw}', requireAdmin, async (c) => {
-    const version = ModelVersion.safeParse(c.req.param('version'));
-    if (!version.success) return apiError(c, 400, 'validation_failed', 'version: not a model version', 'version');
-    const state = c.req.param('action') === 'activate' ? 'active' : 'withdrawn';
-    if (!(await setModelState(c.env.DB, version.data, state))) return apiError(c, 404, 'not_found', `model ${version.data} is not published`);
-    c.header('cache-control', 'no-store');
-    return c.json({ version: version.data, state });
+  // One segment after /models: neither the file route nor /models/:version/activate (two segments) can take them.
+  .post('/models/promote', requireAdmin, async (c) => {
+    const version = await promoteStaged(c.env.DB);
+    if (version === null) return apiError(c, 409, 'conflict', 'no version is staged: activate one with a percent first');
+    return c.json(lifecycle(version, 'active', 100), 200, noStore);
+  })
+  .post('/models/rollback', requireAdmin, async (c) => {
+    const version = await rollbackStaged(c.env.DB);
+    if (version === null) return apiError(c, 409, 'conflict', 'no version is staged: nothing to roll back');
+    return c.json(lifecycle(version, 'withdrawn', 0), 200, noStore);
+  })
+  .post('/models/:version/activate', requireAdmin, params(VersionParam), ...optionalJsonBody(ActivateRequest), async (c) => {
+    const { version } = c.req.valid('param');
+    const percent = c.req.valid('json').percent ?? 100;
+    const result = await activateModel(c.env.DB, version, percent);
+    if (!result) return apiError(c, 404, 'not_found', `model ${version} is not published`);
+    if (percent < 100 && result.state === 'active') {
+      return apiError(c, 409, 'conflict', `model ${version} is already active for everyone; stage another version, or activate it for all`);
+    }
+    return c.json(result, 200, noStore);
+  })
+  .post('/models/:version/withdraw', requireAdmin, params(VersionParam), async (c) => {
+    const { version } = c.req.valid('param');
+    if (!(await withdrawModel(c.env.DB, version))) return apiError(c, 404, 'not_found', `model ${version} is not published`);
+    return c.json(lifecycle(version, 'withdrawn', 0), 200, noStore);
   })
   .get('/models/:version/:file', async (c) => {
     const version = ModelVersion.safeParse(c.req.param('version'));

@@ -1,5 +1,5 @@
 /** Live model quality from feedback: pure functions over counts, tested directly. */
-import { type ClassScores, type ConfusionMatrix, LABELS, type Label, type LatencyStats, type Performance, type VersionPerformance } from './contract';
+import { type ClassScores, type ConfusionMatrix, type Interval, LABELS, type Label, type LatencyStats, type Performance, type VersionPerformance } from './contract';
 import type { ConfusionRow, LatencyRow } from './db';
 
 const emptyRow = () => ({ cat: 0, dog: 0, neither: 0 });
@@ -20,19 +20,55 @@ export function classScores(m: ConfusionMatrix, label: Label): ClassScores {
   return { precision, recall, f1, support };
 }
 
-/** Share of the given actual classes' feedback where the model said what the photo really shows. */
-function accuracyOver(m: ConfusionMatrix, actuals: readonly Label[]): number | null {
-  const right = actuals.reduce((s, a) => s + m[a][a], 0);
-  return ratio(right, actuals.reduce((s, a) => s + rowSum(m, a), 0));
+/** How often the model said what the photo really shows, over feedback on the given actual classes. */
+function hitsOver(m: ConfusionMatrix, actuals: readonly Label[]): { right: number; n: number } {
+  return { right: actuals.reduce((s, a) => s + m[a][a], 0), n: actuals.reduce((s, a) => s + rowSum(m, a), 0) };
 }
 
 /** All feedback, "neither" included: calling a cat "neither" or a fox "cat" are both misses. */
-export const accuracy = (m: ConfusionMatrix) => accuracyOver(m, LABELS);
-
+const ALL = LABELS;
 /** Photos that really show a cat or a dog; calling one "neither" counts as a miss. */
-export const petAccuracy = (m: ConfusionMatrix) => accuracyOver(m, ['cat', 'dog']);
+const PETS = ['cat', 'dog'] as const;
 
-export function buildPerformance(confusionRows: ConfusionRow[], latencyRows: LatencyRow[], generatedAt: string): Performance {
+const shareOver = (m: ConfusionMatrix, actuals: readonly Label[]) => {
+  const { right, n } = hitsOver(m, actuals);
+  return ratio(right, n);
+};
+
+export const accuracy = (m: ConfusionMatrix) => shareOver(m, ALL);
+export const petAccuracy = (m: ConfusionMatrix) => shareOver(m, PETS);
+
+const Z95 = 1.959963984540054;
+
+/**
+ * The Wilson score interval (95 %) of a share seen as `successes` out of `n`; null without answers.
+ * Unlike p ± 1.96·sqrt(p(1-p)/n) it stays within [0, 1] and does not shrink to nothing at 0 % or
+ * 100 %, which matters with the few answers a newly staged version gets.
+ */
+export function wilsonInterval(successes: number, n: number): Interval | null {
+  if (n === 0) return null;
+  const p = successes / n;
+  const z2 = Z95 * Z95;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (Z95 / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+
+const intervalOver = (m: ConfusionMatrix, actuals: readonly Label[]) => {
+  const { right, n } = hitsOver(m, actuals);
+  return wilsonInterval(right, n);
+};
+
+/**
+ * Per-version figures; `served` is each published version's share of installs now (see db.ts
+ * servedPercents), so a version that was never published (the shipped one, `other`) has null.
+ */
+export function buildPerformance(
+  confusionRows: ConfusionRow[],
+  latencyRows: LatencyRow[],
+  served: ReadonlyMap<string, number>,
+  generatedAt: string
+): Performance {
   const byVersion = new Map<string, { confusion: ConfusionMatrix; latency: LatencyStats[] }>();
   const entry = (v: string) => {
     let e = byVersion.get(v);
@@ -47,7 +83,10 @@ export function buildPerformance(confusionRows: ConfusionRow[], latencyRows: Lat
       modelVersion,
       feedbackCount: LABELS.reduce((s, a) => s + rowSum(confusion, a), 0),
       accuracy: accuracy(confusion),
+      accuracyInterval: intervalOver(confusion, ALL),
       petAccuracy: petAccuracy(confusion),
+      petAccuracyInterval: intervalOver(confusion, PETS),
+      servedPercent: served.get(modelVersion) ?? null,
       perClass: { cat: classScores(confusion, 'cat'), dog: classScores(confusion, 'dog'), neither: classScores(confusion, 'neither') },
       confusion,
       latency

@@ -1,5 +1,5 @@
 /**
- * Rate limits on every write route (POST under /api), with the Workers Rate Limiting bindings in
+ * Rate limits on every write route (POST and PUT under /api), with the Workers Rate Limiting bindings in
  * wrangler.toml. A client is its IP (`CF-Connecting-IP`, which Cloudflare sets) plus the install id
  * the app sends in `X-Install-Id`, so households behind one address do not share one budget; the
  * per-IP limit bounds what one address gets by making up install ids. Over a limit: 429

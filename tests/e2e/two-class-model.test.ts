@@ -1,7 +1,8 @@
 /**
  * The two-class model the browser test publishes is the three-class one with its last layer cut to
  * cat and dog: on any input it gives the three-class model's cat and dog probabilities renormalised,
- * and each weight keeps its storage type. Checked here on a small model, in Node.
+ * and each weight keeps its storage type; the swapped one (the publish gate's worse candidate) swaps
+ * the cat and dog probabilities. Checked here on a small model, in Node.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelMetadata } from '../../edge/src/contract.ts';
 import { loadModel, modelArtifacts, readModelJson, writeModel } from '../../training/src/model/io.ts';
-import { firstOfLastAxis, writeTwoClassModel } from './two-class-model.ts';
+import { columnsOfLastAxis, writeSwappedModel, writeTwoClassModel } from './two-class-model.ts';
 
 let dir: string;
 
@@ -39,14 +40,16 @@ beforeAll(async () => {
   };
   writeFileSync(join(dir, 'three', 'metadata.json'), JSON.stringify(metadata));
   await writeTwoClassModel(join(dir, 'three'), join(dir, 'two'), '1.0.0-two-class');
+  await writeSwappedModel(join(dir, 'three'), join(dir, 'swapped'), '1.0.0-swapped');
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('two-class test model', () => {
-  it('keeps the first entries of the last axis', () => {
-    expect([...firstOfLastAxis(Float32Array.of(1, 2, 3, 4, 5, 6), 3, 2)]).toEqual([1, 2, 4, 5]);
-    expect([...firstOfLastAxis(Float32Array.of(7, 8, 9), 3, 2)]).toEqual([7, 8]);
+  it('picks entries of the last axis', () => {
+    expect([...columnsOfLastAxis(Float32Array.of(1, 2, 3, 4, 5, 6), 3, [0, 1])]).toEqual([1, 2, 4, 5]);
+    expect([...columnsOfLastAxis(Float32Array.of(7, 8, 9), 3, [0, 1])]).toEqual([7, 8]);
+    expect([...columnsOfLastAxis(Float32Array.of(1, 2, 3, 4, 5, 6), 3, [1, 0, 2])]).toEqual([2, 1, 3, 5, 4, 6]);
   });
 
   it('gives the cat and dog probabilities of the three-class model, renormalised', async () => {
@@ -62,6 +65,18 @@ describe('two-class test model', () => {
     x.dispose();
     three.dispose();
     two.dispose();
+  });
+
+  it('the swapped model gives the cat probability as dog and the dog probability as cat', async () => {
+    const [three, swapped] = await Promise.all([loadModel(join(dir, 'three')), loadModel(join(dir, 'swapped'))]);
+    const x = tf.randomUniform([4, 4, 4, 3], -1, 1, 'float32', 9);
+    const p3 = (three.predict(x) as tf.Tensor).arraySync() as number[][];
+    const ps = (swapped.predict(x) as tf.Tensor).arraySync() as number[][];
+    p3.forEach((p, i) => [p[1]!, p[0]!, p[2]!].forEach((v, k) => expect(ps[i]![k]).toBeCloseTo(v, 5)));
+    expect(ModelMetadata.parse(JSON.parse(readFileSync(join(dir, 'swapped', 'metadata.json'), 'utf8')))).toMatchObject({ version: '1.0.0-swapped', labels: ['cat', 'dog', 'neither'] });
+    x.dispose();
+    three.dispose();
+    swapped.dispose();
   });
 
   it('keeps each weight\'s storage type and says labels cat, dog in a valid metadata.json', () => {

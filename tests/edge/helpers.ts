@@ -21,6 +21,29 @@ export function postJson(path: string, body: unknown, headers: Record<string, st
   });
 }
 
+/** PUTs a feedback item's photo; each call is its own client, like postJson. */
+export function putPhoto(id: string, body: BodyInit | null, headers: Record<string, string> = {}): Promise<Response> {
+  return api(`/api/feedback/${id}/photo`, {
+    method: 'PUT',
+    headers: { 'content-type': 'image/jpeg', 'cf-connecting-ip': someClientIp(), ...headers },
+    body
+  });
+}
+
+/** `size` bytes that start like a JFIF file (FF D8 FF E0), the rest random: the edge checks only the magic. */
+export function jpegBytes(size = 2048): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  crypto.getRandomValues(bytes.subarray(0, Math.min(size, 65536)));
+  bytes.set([0xff, 0xd8, 0xff, 0xe0].slice(0, size));
+  return bytes;
+}
+
+/** Stores feedback items through the API, as the app does before their photos. */
+export async function storeFeedback(...items: FeedbackItem[]): Promise<void> {
+  const res = await postJson('/api/feedback', { items });
+  if (res.status !== 200) throw new Error(`storing feedback: ${res.status} ${await res.text()}`);
+}
+
 export function feedbackItem(overrides: Partial<FeedbackItem> = {}): FeedbackItem {
   return {
     id: crypto.randomUUID(),
@@ -57,7 +80,7 @@ export async function errorOf(res: Response): Promise<ErrorBody['error']> {
   return body.error;
 }
 
-export async function rowCount(db: D1Database, table: 'feedback' | 'telemetry' | 'models'): Promise<number> {
+export async function rowCount(db: D1Database, table: 'feedback' | 'telemetry' | 'models' | 'feedback_photos'): Promise<number> {
   return (await db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<number>('n')) ?? 0;
 }
 

@@ -84,4 +84,46 @@ describe('D1 migrations', () => {
     ]);
     await expect(env.DB.prepare("UPDATE models SET state = 'active' WHERE version = '99.0.6'").run()).rejects.toThrow(/UNIQUE/);
   });
+
+  it('0005 keeps every model and its state, adds "staged" with a percent (one at most), and a photos table', async () => {
+    await migratedUpTo('0004_model_lifecycle.sql');
+    const files = JSON.stringify([{ path: 'model.json', sha256: 'ab'.repeat(32), bytes: 10 }]);
+    const insertModel = (version: string, at: string, state: string) =>
+      env.DB.prepare('INSERT INTO models (version, published_at, files, metrics, state) VALUES (?, ?, ?, ?, ?)')
+        .bind(version, at, files, '{"accuracy":0.9}', state)
+        .run();
+    await insertModel('1.0.0', T1, 'withdrawn');
+    await insertModel('1.1.0', T2, 'active');
+    await insertModel('1.2.0', T3, 'inactive');
+    await expect(insertModel('1.3.0', T3, 'staged')).rejects.toThrow(/CHECK/);
+    await insertFeedback('11111111-1111-4111-8111-111111111111', 'cat', 'dog');
+
+    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+    const { results } = await env.DB.prepare('SELECT * FROM models ORDER BY version').all();
+    expect(results).toEqual([
+      { version: '1.0.0', published_at: T1, files, metrics: '{"accuracy":0.9}', state: 'withdrawn', percent: null },
+      { version: '1.1.0', published_at: T2, files, metrics: '{"accuracy":0.9}', state: 'active', percent: null },
+      { version: '1.2.0', published_at: T3, files, metrics: '{"accuracy":0.9}', state: 'inactive', percent: null }
+    ]);
+    // Still one active at most; now also one staged at most, and only a staged version has a percent (1-99).
+    const set = (version: string, state: string, percent: number | null) =>
+      env.DB.prepare('UPDATE models SET state = ?, percent = ? WHERE version = ?').bind(state, percent, version).run();
+    await expect(set('1.2.0', 'active', null)).rejects.toThrow(/UNIQUE/);
+    await expect(set('1.2.0', 'staged', null)).rejects.toThrow(/CHECK/);
+    await expect(set('1.2.0', 'staged', 100)).rejects.toThrow(/CHECK/);
+    await expect(set('1.1.0', 'active', 50)).rejects.toThrow(/CHECK/);
+    await set('1.2.0', 'staged', 50);
+    await expect(set('1.0.0', 'staged', 10)).rejects.toThrow(/UNIQUE/);
+
+    const photo = (status: string, label: string | null) =>
+      env.DB.prepare(
+        "INSERT INTO feedback_photos (id, key, sha256, bytes, uploaded_at, status, label) VALUES ('11111111-1111-4111-8111-111111111111', 'k', 's', 1, ?, ?, ?)"
+      )
+        .bind(T1, status, label)
+        .run();
+    await expect(photo('approved', null)).rejects.toThrow(/CHECK/);
+    await expect(photo('pending', 'cat')).rejects.toThrow(/CHECK/);
+    await photo('approved', 'dog');
+    expect(await env.DB.prepare('SELECT COUNT(*) AS n FROM feedback').first('n')).toBe(1);
+  });
 });

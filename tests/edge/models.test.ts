@@ -144,7 +144,7 @@ describe('model lifecycle', () => {
     await publish('1.0.0', true);
     const res = await action('1.0.0', 'withdraw');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ version: '1.0.0', state: 'withdrawn' });
+    expect(await res.json()).toEqual({ version: '1.0.0', state: 'withdrawn', percent: 0 });
     expect((await api('/api/models/latest')).status).toBe(404);
     expect((await health()).modelVersion).toBe(shipped);
     expect((await list())[0]).toMatchObject({ version: '1.0.0', state: 'withdrawn', bytes: expect.any(Number) });

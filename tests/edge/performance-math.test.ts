@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfusionMatrix } from '../../edge/src/contract';
-import { accuracy, buildPerformance, classScores, emptyConfusion, petAccuracy } from '../../edge/src/performance-math';
+import { accuracy, buildPerformance, classScores, emptyConfusion, petAccuracy, wilsonInterval } from '../../edge/src/performance-math';
 
 /** Rows actual, columns predicted: 20 photos, 14 right. */
 const sample = (): ConfusionMatrix => ({
@@ -61,6 +61,7 @@ describe('performance math', () => {
         { model_version: 'a', actual: 'neither', predicted: 'neither', n: 3 }
       ],
       [{ model_version: 'a', backend: 'cpu', n: 3, p50: 1, p95: 2, p99: 3 }],
+      new Map([['b', 40]]),
       'now'
     );
     expect(perf.versions.map((v) => [v.modelVersion, v.feedbackCount, v.accuracy, v.petAccuracy])).toEqual([
@@ -71,5 +72,44 @@ describe('performance math', () => {
     expect(perf.versions[0]!.perClass.neither).toEqual({ precision: 1, recall: 3 / 4, f1: expect.closeTo(6 / 7, 12), support: 4 });
     expect(perf.versions[1]!.confusion.cat).toEqual({ cat: 2, dog: 0, neither: 1 });
     expect(perf.versions[0]!.latency).toEqual([{ backend: 'cpu', count: 3, p50: 1, p95: 2, p99: 3 }]);
+    // 'a' is not in the models table: never published, so no share of installs.
+    expect(perf.versions.map((v) => [v.modelVersion, v.servedPercent])).toEqual([
+      ['a', null],
+      ['b', 40]
+    ]);
+    // Intervals over the same counts as the shares: 'a' has no pet photos, 'b' 2 of 3 right.
+    expect(perf.versions[0]!.petAccuracyInterval).toBeNull();
+    expect(perf.versions[1]!.accuracyInterval).toEqual(wilsonInterval(2, 3));
+    expect(perf.versions[1]!.petAccuracyInterval).toEqual(wilsonInterval(2, 3));
+  });
+});
+
+describe('Wilson 95 % interval', () => {
+  // Reference values: the textbook form (x + z²/2)/(n + z²) ± z·√n/(n + z²)·√(p̂q̂ + z²/4n), z = 1.95996.
+  it.each([
+    [8, 10, 0.4901625, 0.9433178],
+    [14, 20, 0.4810272, 0.8545228],
+    [8, 11, 0.4343547, 0.9025394],
+    [0, 10, 0, 0.2775328],
+    [10, 10, 0.7224672, 1],
+    [1, 1, 0.2065493, 1]
+  ])('%i of %i lies in [%f, %f]', (right, n, low, high) => {
+    const i = wilsonInterval(right, n)!;
+    expect(i.low).toBeCloseTo(low, 6);
+    expect(i.high).toBeCloseTo(high, 6);
+  });
+
+  it('is null without answers, stays within [0, 1] and narrows as answers grow at the same share', () => {
+    expect(wilsonInterval(0, 0)).toBeNull();
+    const widths = [10, 100, 1000, 10000].map((n) => {
+      const i = wilsonInterval(0.9 * n, n)!;
+      expect(i.low).toBeGreaterThanOrEqual(0);
+      expect(i.high).toBeLessThanOrEqual(1);
+      expect(i.low).toBeLessThan(0.9);
+      expect(i.high).toBeGreaterThan(0.9);
+      return i.high - i.low;
+    });
+    expect([...widths].sort((a, b) => b - a)).toEqual(widths);
+    expect(widths.at(-1)).toBeLessThan(0.02);
   });
 });

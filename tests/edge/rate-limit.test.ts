@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { RATE_LIMIT_PERIOD_S, clientKeys } from '../../edge/src/rate-limit';
-import { api, errorOf, feedbackItem, postJson, rowCount, someClientIp } from './helpers';
+import { api, errorOf, feedbackItem, jpegBytes, postJson, putPhoto, rowCount, someClientIp } from './helpers';
 
 const { CLIENT_WRITE_LIMIT, IP_WRITE_LIMIT } = env.TEST_RATE_LIMITS;
 
@@ -48,6 +48,9 @@ describe('rate limits on write routes', () => {
     expect((await postJson('/api/telemetry', { items: [] }, client)).status).toBe(429);
     expect((await postJson('/api/models', {}, client)).status).toBe(429);
     expect((await postJson('/api/models/1.0.0/activate', {}, client)).status).toBe(429);
+    expect((await postJson('/api/models/promote', {}, client)).status).toBe(429);
+    expect((await postJson(`/api/review/${crypto.randomUUID()}`, {}, client)).status).toBe(429);
+    expect((await putPhoto(crypto.randomUUID(), jpegBytes(), client)).status).toBe(429);
     expect((await api('/api/health', { headers: client })).status).toBe(200);
     expect((await api('/api/performance', { headers: client })).status).toBe(200);
   });

@@ -4,12 +4,12 @@
  * server set up as `npm start` sets it up, and fails clearly against a stopped one.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, WRANGLER_ENV, applyMigrations, startDevServer, type DevServer } from '../../scripts/dev-server.ts';
-import { publishIfNoneActive } from '../../training/src/publish.ts';
+import { publishIfNoneActive, publishModel } from '../../training/src/publish.ts';
 
 const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
 /** The environment without any Cloudflare credentials. */
@@ -34,7 +34,7 @@ describe.skipIf(!built)('the bundle', () => {
       const out = `${r.stdout}${r.stderr}`;
       expect(r.status, out).toBe(0);
       expect(out).toContain('--dry-run: exiting now.');
-      for (const binding of ['env.DB', 'env.MODELS', 'env.CLIENT_WRITE_LIMIT', 'env.IP_WRITE_LIMIT', 'env.ASSETS']) expect(out).toContain(binding);
+      for (const binding of ['env.DB', 'env.MODELS', 'env.PHOTOS', 'env.CLIENT_WRITE_LIMIT', 'env.IP_WRITE_LIMIT', 'env.ASSETS']) expect(out).toContain(binding);
       expect(readFileSync(join(outdir, 'index.js'), 'utf8').length).toBeGreaterThan(10_000);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
@@ -52,6 +52,7 @@ describe('npm run deploy', () => {
       'wrangler d1 create pawlens',
       'write wrangler.deploy.toml',
       'wrangler r2 bucket create pawlens-models',
+      'wrangler r2 bucket create pawlens-photos',
       'wrangler d1 migrations apply DB --remote',
       'wrangler secret list',
       'wrangler deploy --config wrangler.deploy.toml',
@@ -90,6 +91,17 @@ describe.skipIf(!built)('npm run smoke', () => {
     applyMigrations(state);
     server = await startDevServer({ persistTo: state, vars: { ADMIN_TOKEN: token } });
     await publishIfNoneActive({ url: server.url, modelDir: resolve(ROOT, 'model'), token });
+    // A second version (the shipped model under another name) to stage. Published here, not after the
+    // spawnSync calls of the tests: they block the event loop, and fetch would then reuse a socket the server closed meanwhile.
+    const shipped = JSON.parse(readFileSync(resolve(ROOT, 'model/metadata.json'), 'utf8')) as { version: string };
+    const dir = mkdtempSync(join(tmpdir(), 'pawlens-next-'));
+    try {
+      cpSync(resolve(ROOT, 'model'), dir, { recursive: true });
+      writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ ...shipped, version: `${shipped.version}-next` }));
+      await publishModel({ url: server.url, modelDir: dir, token });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   afterAll(async () => {
@@ -120,6 +132,28 @@ describe.skipIf(!built)('npm run smoke', () => {
     expect(unknown.out).toContain('error: HTTP 404 not_found: model 9.9.9-none is not published');
     const noToken = script('models', ['list', '--url', server!.url], { ...process.env, ADMIN_TOKEN: 'wrong' });
     expect(noToken.out).toContain('error: HTTP 401 unauthorized');
+  });
+
+  it('npm run models stages a version for a share of installs, rolls it back, promotes it', () => {
+    const env = { ...process.env, ADMIN_TOKEN: token };
+    const shipped = JSON.parse(readFileSync(resolve(ROOT, 'model/metadata.json'), 'utf8')) as { version: string };
+    const next = `${shipped.version}-next`;
+    const models = (...args: string[]) => script('models', [...args, '--url', server!.url], env);
+    const row = (version: string, state: string, percent: number) => new RegExp(`^${version.replace(/\./g, '\\.')} +${state} +${percent}% `, 'm');
+
+    expect(models('activate', next, '--percent', '50').out).toContain(`${next} is now staged (50% of installs)`);
+    const staged = models('list').out;
+    expect(staged).toMatch(row(next, 'staged', 50));
+    expect(staged).toMatch(row(shipped.version, 'active', 50));
+    expect(models('rollback').out).toContain(`${next} is now withdrawn`);
+    expect(models('list').out).toMatch(row(shipped.version, 'active', 100));
+    expect(models('activate', next, '--percent', '10').out).toContain(`${next} is now staged (10% of installs)`);
+    expect(models('promote').out).toContain(`${next} is now active (100% of installs)`);
+    expect(models('list').out).toMatch(row(next, 'active', 100));
+    const bad = models('activate', next, '--percent', '0');
+    expect(bad.status).toBe(1);
+    expect(bad.out.trim()).toBe("error: option '--percent <p>' argument '0' is invalid. expected a whole number from 1 to 100.");
+    expect(models('activate', shipped.version).out).toContain(`${shipped.version} is now active (100% of installs)`);
   });
 
   it('fails with a clear message against a stopped server', async () => {

@@ -28,6 +28,23 @@ describe.concurrent.each(['train', 'eval', 'predict', 'publish', 'runs'])('npm r
   });
 });
 
+describe.concurrent('npm run feedback -- pull', () => {
+  it('--help prints usage and exits 0', async () => {
+    const r = await cli('feedback', 'pull', '--help');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Usage: npm run feedback -- pull');
+    for (const flag of ['--url', '--out', '--since', '--all']) expect(r.stdout).toContain(flag);
+  });
+
+  it('a wrong flag, a bad date and an unreachable server are one error line', async () => {
+    expectOneLineError(await cli('feedback', 'pull', '--no-such-flag'), "unknown option '--no-such-flag'");
+    expectOneLineError(await cli('feedback', 'pull', '--since', 'last tuesday'), 'expected a date or time');
+    // With a token, so it gets as far as the network.
+    process.env.ADMIN_TOKEN ??= 'cli-test-token';
+    expectOneLineError(await cli('feedback', 'pull', '--url', 'http://127.0.0.1:1', '--out', join(tmpdir(), 'pawlens-never')), 'cannot reach http://127.0.0.1:1');
+  });
+});
+
 describe.concurrent('training flag values and paths', () => {
   it.each([
     ['train', ['--size', 'big'], '--size'],
@@ -39,13 +56,15 @@ describe.concurrent('training flag values and paths', () => {
     ['predict', ['/no/such/photo.jpg'], 'no such file or folder'],
     ['predict', [], "missing required argument 'paths'"],
     ['publish', [], "required option '--url <url>'"],
+    ['publish', ['--url', 'http://127.0.0.1:1', '--feedback', '/no/such/folder'], '/no/such/folder'],
+    ['publish', ['--url', 'http://127.0.0.1:1', '--test-data', '/no/such/folder'], '/no/such/folder'],
     ['runs', ['--compare', 'only-one', '--runs', tmpdir()], 'two run ids']
   ])('%s %j is rejected in one line', async (cmd, args, mentions) => {
     expectOneLineError(await cli(cmd, ...args), mentions);
   });
 
   it('an unknown command names the known ones', async () => {
-    expectOneLineError(await cli('fly'), 'train | eval | predict | publish | runs');
+    expectOneLineError(await cli('fly'), 'train | eval | predict | publish | runs | feedback');
   });
 });
 

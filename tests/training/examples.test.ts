@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gatherExamples, readExclusions, syntheticExamples } from '../../training/src/data/examples.ts';
+import { gatherExamples, readExclusions, requireHeldOut, syntheticExamples } from '../../training/src/data/examples.ts';
 import { sha256Hex } from '../../training/src/data/fingerprint.ts';
 import { scanDataset } from '../../training/src/data/scan.ts';
 import { SYNTHETIC_KINDS, syntheticImage } from '../../training/src/data/synthetic.ts';
@@ -98,6 +98,44 @@ describe.skipIf(!haveShared(SMOKE))('gathering sources', () => {
     expect(g.sources.map((s) => s.role)).toEqual(['data', 'extra', 'synthetic']);
     // Smoke has no split folders: val and test are carved from it, seeded.
     expect(new Set(g.examples.filter((e) => e.source === 'smoke').map((e) => e.split))).toEqual(new Set(['train', 'val', 'test']));
+  });
+
+  it('merges a feedback folder holding some labels only, splits it seeded like the rest, and names it with its counts', () => {
+    const fb = tmp('feedback');
+    mkdirSync(join(fb, 'dog'));
+    mkdirSync(join(fb, 'neither'));
+    smokeFiles('dog').forEach((f, i) => copyFileSync(f, join(fb, 'dog', `${i}.jpg`)));
+    copyFileSync(smokeFiles('cat')[0]!, join(fb, 'neither', 'n.jpg'));
+    const gather = (carve?: boolean) => gatherExamples([{ root: SMOKE, role: 'data' }, { root: fb, role: 'data', carve }], { seed: 5, synthetic: none, carve: false, requireAll: false });
+    const g = gatherExamples(
+      [
+        { root: SMOKE, role: 'data' },
+        { root: fb, role: 'data' }
+      ],
+      { seed: 5, synthetic: none }
+    );
+    const name = fb.split('/').pop()!;
+    const summary = g.sources.find((s) => s.name === name)!;
+    expect(summary).toMatchObject({ role: 'data', layout: 'class-folders', carved: true });
+    // Ten dogs: one to val, one to test; the single neither photo stays in train.
+    expect(summary.counts).toEqual({ train: { cat: 0, dog: 8, neither: 1 }, val: { cat: 0, dog: 1, neither: 0 }, test: { cat: 0, dog: 1, neither: 0 } });
+    const testIds = g.examples.filter((e) => e.source === name && e.split === 'test').map((e) => e.id);
+    // Evaluation (the publish gate) carves the same test split when a source asks for it, and only then.
+    expect(gather(true).examples.filter((e) => e.source === name && e.split === 'test').map((e) => e.id)).toEqual(testIds);
+    expect(new Set(gather().examples.filter((e) => e.source === name).map((e) => e.split))).toEqual(new Set(['train']));
+    // Alone, a folder without cats is still refused up front.
+    expect(() => gatherExamples([{ root: fb, role: 'data' }], { seed: 5, synthetic: none })).toThrow(/no usable cat images/);
+  });
+
+  it('a set too small to hold out cat and dog photos for val and test fails clearly, before any work', () => {
+    const small = tmp('small');
+    for (const label of ['cat', 'dog'] as const) {
+      mkdirSync(join(small, label));
+      smokeFiles(label).slice(0, 4).forEach((f) => copyFileSync(f, join(small, label, f.split('/').pop()!)));
+    }
+    const g = gatherExamples([{ root: small, role: 'data' }], { seed: 1, synthetic: { train: 2, val: 1, test: 1 } });
+    expect(() => requireHeldOut(g.examples)).toThrow(/no cat photos in the val split: .*at least 5 cat photos/);
+    expect(() => requireHeldOut(gatherExamples([{ root: SMOKE, role: 'data' }], { seed: 1, synthetic: { train: 2, val: 1, test: 1 } }).examples)).not.toThrow();
   });
 
   it('fails before any work when there is nothing to train a class on', () => {

@@ -1,6 +1,6 @@
 /**
  * Pawlens training CLI, one commander program per npm script (train | eval | predict | publish |
- * runs). Thin: declares flags, checks them, calls the modules. `--help` answers without loading
+ * runs | feedback). Thin: declares flags, checks them, calls the modules. `--help` answers without loading
  * tfjs; every failure is one `error:` line and exit 1.
  */
 import { existsSync } from 'node:fs';
@@ -162,7 +162,8 @@ function evalProgram(): Command {
         batchSize: f.featureBatch,
         backend: f.backend as NodeBackend | undefined
       });
-      if (f.json) return console.log(JSON.stringify(r, null, 2));
+      // Per-photo predictions are for the publish gate; the JSON stays a report.
+      if (f.json) return console.log(JSON.stringify({ ...r, predictions: undefined }, null, 2));
       console.log(`model ${r.model.version} (${r.model.labels.join('/')}, ${(r.model.bytes / 1e6).toFixed(2)} MB, unsure below ${r.model.unsureThreshold}) on ${r.sources.map((s) => s.name).join(' + ')} [${r.split}], backend ${r.backend}\n`);
       console.log(formatReport(r.report, `${r.split} split`));
       if (r.skipped.length) console.log(`\nskipped: ${r.skipped.map((s) => `${s.rel} (${s.reason})`).join('; ')}`);
@@ -189,17 +190,85 @@ function predictProgram(): Command {
 }
 
 function publishProgram(): Command {
-  return cliProgram('publish', "Uploads an exported model to the edge API's POST /api/models (ADMIN_TOKEN from the environment or .dev.vars).")
+  return cliProgram(
+    'publish',
+    "Compares an exported model with the server's active one on the same test photos (the gate), then uploads it to POST /api/models (ADMIN_TOKEN from the environment or .dev.vars)."
+  )
     .requiredOption('--url <url>', 'base URL of the API, e.g. http://127.0.0.1:8787')
-    .option('--model <dir>', 'exported model folder', modelDir, resolve(ROOT, 'model'))
+    .option('--model <dir>', 'exported model folder (the candidate)', modelDir, resolve(ROOT, 'model'))
     .option('--activate', 'also make it the version apps use (else it waits for `npm run models -- activate V`)')
+    .option('--test-data <dir>', 'cat/dog test photos: the test split of a folder with splits, else all of it; repeatable (default: $PAWLENS_DATA or ../shared/datasets/catsdogs)', collect)
+    .option('--test-neither <dir>', 'photos with no cat or dog, likewise; repeatable (default: $PAWLENS_NEITHER or ../shared/datasets/not-pets)', collect)
+    .option('--feedback <dir>', 'pulled feedback photos (npm run feedback -- pull): their test split, seeded as training splits them', existingDir)
+    .option('--seed <n>', 'the seed the candidate was trained with (it chose the feedback test split)', integerFrom(0), 42)
+    .option('--force', 'publish even when a figure drops by more than 0.3 points (recorded in metadata.json)')
+    .option('--cache <dir>', 'result cache', resolve(ROOT, '.cache'))
+    .option('--feature-batch <n>', 'images per model call', integerFrom(1), 16)
+    .addOption(workersOption())
+    .addOption(backendOption())
+    .addHelpText(
+      'after',
+      '\nThe gate compares cat/dog accuracy, the share of non-pet photos answered neither or unsure, and the share of\nfeedback test photos answered with their label; a drop of more than 0.3 points in any refuses the upload.\n\nExamples:\n  npm run publish -- --url http://127.0.0.1:8787 --feedback feedback-data\n  npm run publish -- --url http://127.0.0.1:8787 --model /tmp/model --force'
+    )
     .action(async (f) => {
-      const { adminToken, publishModel } = await import('./publish.ts');
-      const token = adminToken(resolve(ROOT, '.dev.vars'));
-      if (!token) throw new Error('ADMIN_TOKEN is not set (environment or .dev.vars)');
-      const r = await publishModel({ url: f.url, modelDir: f.model, token, activate: f.activate ?? false });
+      const { requireAdminToken } = await import('./api-client.ts');
+      const token = requireAdminToken();
+      const { runGate } = await import('./publish-gate.ts');
+      const { formatGate } = await import('./gate.ts');
+      const { publishModel } = await import('./publish.ts');
+      const { readMetadata } = await import('./metadata.ts');
+      const { defaultWorkers } = await import('./train.ts');
+      const version = readMetadata(f.model).version;
+      const { gate, dropped, activeLabel } = await runGate({
+        url: f.url,
+        candidate: f.model,
+        shipped: resolve(ROOT, 'model'),
+        testData: f.testData ?? [existingDir(dataRoot())],
+        testNeither: f.testNeither ?? [existingDir(neitherRoot())],
+        feedback: f.feedback,
+        seed: f.seed,
+        force: f.force === true,
+        cacheDir: f.cache,
+        workers: f.workers ?? defaultWorkers(),
+        batchSize: f.featureBatch,
+        backend: f.backend as NodeBackend | undefined
+      });
+      console.log(`gate: candidate ${version} against ${activeLabel}, the same photos\n${formatGate(gate, version)}\n`);
+      if (!gate.passed && !gate.forced) throw new Error(`refused: ${dropped.join(', ')} dropped by more than 0.3 points (--force publishes anyway)`);
+      const r = await publishModel({ url: f.url, modelDir: f.model, token, activate: f.activate ?? false, addToMetadata: { gate } });
+      console.log(`gate ${gate.passed ? 'passed' : 'failed, publishing anyway (--force, recorded)'}`);
       console.log(`published ${r.version} (${r.state}): ${r.files.map((x) => `${x.path} (${x.bytes} B)`).join(', ')}`);
     });
+}
+
+/** A date or time as the ISO time the API compares with (a bare date is midnight UTC). */
+const isoTime = (value: string): string => {
+  const t = new Date(value);
+  if (Number.isNaN(t.getTime())) throw new InvalidArgumentError('expected a date or time, e.g. 2026-11-01 or 2026-11-01T12:00:00Z.');
+  return t.toISOString();
+};
+
+function feedbackProgram(): Command {
+  const program = cliProgram('feedback', 'Feedback photos people chose to share, reviewed on /review.');
+  program
+    .command('pull')
+    .description(
+      'Downloads the approved photos into DIR/{cat,dog,neither}/<id>.jpg with DIR/manifest.csv (needs ADMIN_TOKEN). A second run fetches only what is missing or damaged, and moves relabelled photos.'
+    )
+    .option('--url <url>', 'base URL of the API', process.env.PAWLENS_URL ?? 'http://127.0.0.1:8787')
+    .option('--out <dir>', 'where the photos go', resolve(ROOT, 'feedback-data'))
+    .option('--since <date>', 'only photos approved (with --all: uploaded) since then; keeps what the folder already holds', isoTime)
+    .option('--all', "every photo not rejected: approved ones with the maintainer's label, pending ones with the person's")
+    .addHelpText('after', '\nExamples:\n  npm run feedback -- pull --url http://127.0.0.1:8787\n  npm run feedback -- pull --url https://pawlens.example.com --out ~/feedback --all')
+    .action(async (f) => {
+      const { apiClient, requireAdminToken } = await import('./api-client.ts');
+      const { formatSummary, pullFeedback } = await import('./feedback/pull.ts');
+      const out = resolve(f.out);
+      const summary = await pullFeedback(apiClient(f.url, requireAdminToken()), { out, since: f.since, all: f.all === true });
+      console.log(formatSummary(summary, out));
+      if (summary.failed.length) throw new Error(`${summary.failed.length} photo(s) could not be fetched; run pull again to retry them`);
+    });
+  return program;
 }
 
 function runsProgram(): Command {
@@ -221,7 +290,14 @@ function runsProgram(): Command {
     });
 }
 
-const programs: Record<string, () => Command> = { train: trainProgram, eval: evalProgram, predict: predictProgram, publish: publishProgram, runs: runsProgram };
+const programs: Record<string, () => Command> = {
+  train: trainProgram,
+  eval: evalProgram,
+  predict: predictProgram,
+  publish: publishProgram,
+  runs: runsProgram,
+  feedback: feedbackProgram
+};
 const [name, ...args] = process.argv.slice(2);
 const make = programs[name ?? ''];
 if (!make) {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { initBackend, type NodeBackend } from './backend.ts';
 import { gatherExamples, type SourceSpec } from './data/examples.ts';
+import type { LabelIndex } from './data/scan.ts';
 import type { Split } from './data/split.ts';
 import { readMetadata } from './metadata.ts';
 import { activationJob, computeActivations } from './model/activations.ts';
@@ -21,6 +22,8 @@ export interface EvalOptions {
   workers: number;
   batchSize: number;
   backend?: NodeBackend;
+  /** the split seed of sources carved into splits (SourceSpec.carve); training's default */
+  seed?: number;
 }
 
 export interface EvalResult {
@@ -30,16 +33,27 @@ export interface EvalResult {
   sources: { name: string; root: string; role: string; layout: string }[];
   report: Report;
   skipped: { rel: string; reason: string; source?: string }[];
+  /** every photo evaluated, in a stable order, with the model's probabilities (labels order) */
+  predictions: Prediction[];
   msPerImage: number;
+}
+
+export interface Prediction {
+  source: string;
+  rel: string;
+  /** 0 cat, 1 dog, 2 neither */
+  label: LabelIndex;
+  reportOnly: boolean;
+  probabilities: number[];
 }
 
 export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   const backend = await initBackend({ prefer: o.backend });
   const dir = resolve(o.model);
   const meta = readMetadata(dir);
-  const gathered = gatherExamples(o.sources, { seed: 42, synthetic: { train: 0, val: 0, test: 0 }, carve: false, requireAll: false });
-  const splitFolders = new Set(gathered.sources.filter((s) => s.layout === 'splits').map((s) => s.name));
-  const chosen = gathered.examples.filter((e) => e.reportOnly || !splitFolders.has(e.source) || e.split === o.split);
+  const gathered = gatherExamples(o.sources, { seed: o.seed ?? 42, synthetic: { train: 0, val: 0, test: 0 }, carve: false, requireAll: false });
+  const bySplit = new Set(gathered.sources.filter((s) => s.layout === 'splits' || s.carved).map((s) => s.name));
+  const chosen = gathered.examples.filter((e) => e.reportOnly || !bySplit.has(e.source) || e.split === o.split);
   if (chosen.length === 0) throw new Error(`no images in split "${o.split}" of ${o.sources.map((s) => s.root).join(', ')}`);
   // Results are cached per model (its files' hashes) and image, so a second eval is instant.
   const modelKey = createHash('sha256')
@@ -59,6 +73,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   );
   const ok = chosen.map((_, i) => i).filter((i) => res.rows[i]);
   const failed = new Map(res.failures.map((f) => [f.index, f.reason]));
+  const probs = ok.map((i) => Array.from(res.rows[i]!));
   return {
     model: { dir, version: meta.version, labels: meta.labels, bytes: meta.files.reduce((a, f) => a + f.bytes, 0), unsureThreshold: meta.unsureThreshold },
     backend,
@@ -66,9 +81,13 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
     sources: gathered.sources.map((s) => ({ name: s.name, root: s.root, role: s.role, layout: s.layout })),
     report: buildReport(
       ok.map((i) => chosen[i]!),
-      ok.map((i) => Array.from(res.rows[i]!)),
+      probs,
       meta.unsureThreshold
     ),
+    predictions: ok.map((i, k) => {
+      const e = chosen[i]!;
+      return { source: e.source, rel: e.rel, label: e.label, reportOnly: e.reportOnly, probabilities: probs[k]! };
+    }),
     skipped: [...gathered.skipped, ...[...failed].map(([i, reason]) => ({ rel: chosen[i]!.rel, source: chosen[i]!.source, reason: `decode failed: ${reason}` }))],
     msPerImage: res.computed ? Math.round((res.predictMs / res.computed) * 10) / 10 : 0
   };

@@ -1,15 +1,27 @@
-/** `npm run publish`: uploads model/ (weights + metadata.json) to the edge API's POST /api/models. */
-import { readFileSync } from 'node:fs';
+/**
+ * `npm run publish`: uploads model/ (weights + metadata.json) to the edge API's POST /api/models, and
+ * fetches the active model (sha256-verified) for the gate to compare with.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorBody, LatestModel, PublishRequest, PublishResult } from '../../edge/src/contract.ts';
+import { LatestModel, PublishRequest, PublishResult } from '../../edge/src/contract.ts';
+import { apiClient, HttpError } from './api-client.ts';
 import { sha256Hex } from './data/fingerprint.ts';
 import { readMetadata } from './metadata.ts';
 
-/** The request body: every file metadata.json lists, checked against its hash, plus metadata.json. */
-export function publishRequest(modelDir: string): PublishRequest {
+/**
+ * The request body: every file metadata.json lists, checked against its hash, plus metadata.json,
+ * with `addToMetadata` (the gate) merged into the uploaded copy, so its sha256 is of what is sent.
+ */
+export function publishRequest(modelDir: string, addToMetadata?: Record<string, unknown>): PublishRequest {
   const meta = readMetadata(modelDir);
+  const metadataBytes = () => {
+    const raw = readFileSync(join(modelDir, 'metadata.json'));
+    if (!addToMetadata) return raw;
+    return Buffer.from(`${JSON.stringify({ ...(JSON.parse(raw.toString('utf8')) as object), ...addToMetadata }, null, 2)}\n`);
+  };
   const files = [...meta.files.map((f) => f.path), 'metadata.json'].map((path) => {
-    const bytes = readFileSync(join(modelDir, path));
+    const bytes = path === 'metadata.json' ? metadataBytes() : readFileSync(join(modelDir, path));
     const sha256 = sha256Hex(bytes);
     const listed = meta.files.find((f) => f.path === path);
     if (listed && (listed.sha256 !== sha256 || listed.bytes !== bytes.byteLength)) {
@@ -21,19 +33,14 @@ export function publishRequest(modelDir: string): PublishRequest {
 }
 
 /** Publishes a model folder; it becomes the version clients get only with `activate`. */
-export async function publishModel(opts: { url: string; modelDir: string; token: string; activate?: boolean }): Promise<PublishResult> {
-  const body = { ...publishRequest(opts.modelDir), activate: opts.activate === true };
-  const res = await fetch(new URL('/api/models', opts.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
-    body: JSON.stringify(body)
-  });
-  const json: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const err = ErrorBody.safeParse(json);
-    throw new Error(`publish failed: HTTP ${res.status}${err.success ? ` ${err.data.error.code}: ${err.data.error.message}` : ''}`);
-  }
-  return PublishResult.parse(json);
+export async function publishModel(opts: { url: string; modelDir: string; token: string; activate?: boolean; addToMetadata?: Record<string, unknown> }): Promise<PublishResult> {
+  const body = { ...publishRequest(opts.modelDir, opts.addToMetadata), activate: opts.activate === true };
+  const res = await apiClient(opts.url, opts.token)
+    .json('POST', '/api/models', body)
+    .catch((e: Error) => {
+      throw new Error(`publish failed: ${e.message}`);
+    });
+  return PublishResult.parse(res);
 }
 
 /**
@@ -41,9 +48,11 @@ export async function publishModel(opts: { url: string; modelDir: string; token:
  * activate it. A version that is already published is left as an admin left it (maybe withdrawn).
  */
 export async function publishIfNoneActive(opts: { url: string; modelDir: string; token: string }): Promise<string> {
-  const latest = await fetch(new URL('/api/models/latest', opts.url));
-  if (latest.ok) return `model ${LatestModel.parse(await latest.json()).version} is active`;
-  if (latest.status !== 404) throw new Error(`GET /api/models/latest: HTTP ${latest.status}`);
+  try {
+    return `model ${LatestModel.parse(await apiClient(opts.url).json('GET', '/api/models/latest')).version} is active`;
+  } catch (e) {
+    if (!(e instanceof HttpError && e.status === 404)) throw new Error(`GET /api/models/latest: ${(e as Error).message}`);
+  }
   const version = readMetadata(opts.modelDir).version;
   try {
     await publishModel({ ...opts, activate: true });
@@ -54,15 +63,28 @@ export async function publishIfNoneActive(opts: { url: string; modelDir: string;
   }
 }
 
-/** ADMIN_TOKEN from the environment, else from a .dev.vars file (KEY=value lines). */
-export function adminToken(devVarsPath: string): string | undefined {
-  if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN;
+/**
+ * Downloads the model the server offers as latest (its active one) into `dir`, every file checked
+ * against its listed sha256 and size; null when no model is active (apps then run the one they shipped).
+ */
+export async function downloadActiveModel(url: string, dir: string): Promise<LatestModel | null> {
+  const api = apiClient(url);
+  let latest: LatestModel;
   try {
-    const line = readFileSync(devVarsPath, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('ADMIN_TOKEN='));
-    return line?.slice('ADMIN_TOKEN='.length).trim().replace(/^"(.*)"$/, '$1');
-  } catch {
-    return undefined;
+    latest = LatestModel.parse(await api.json('GET', '/api/models/latest'));
+  } catch (e) {
+    if (e instanceof HttpError && e.status === 404) return null;
+    throw new Error(`GET /api/models/latest: ${(e as Error).message}`);
   }
+  mkdirSync(dir, { recursive: true });
+  for (const f of latest.files) {
+    const path = `/api/models/${encodeURIComponent(latest.version)}/${encodeURIComponent(f.path)}`;
+    const bytes = await api.bytes(path).catch((e: Error) => {
+      throw new Error(`GET ${path}: ${e.message}`);
+    });
+    const sha256 = sha256Hex(bytes);
+    if (sha256 !== f.sha256 || bytes.byteLength !== f.bytes) throw new Error(`${path}: sha256 ${sha256} (${bytes.byteLength} B) is not the listed ${f.sha256} (${f.bytes} B)`);
+    writeFileSync(join(dir, f.path), bytes);
+  }
+  return latest;
 }

@@ -12,7 +12,7 @@ import { MOBILENET_NORMALIZATION } from '../../web/src/lib/classifier/preprocess
 import { initBackend, type NodeBackend } from './backend.ts';
 import { calibrate, type CalibrationTargets } from './calibrate.ts';
 import { augmentKey, augmentParams, type AugmentConfig } from './data/augment.ts';
-import { examplesFingerprint, gatherExamples, readExclusions, type Example, type Gathered, type SourceSpec, type SyntheticCounts } from './data/examples.ts';
+import { examplesFingerprint, gatherExamples, readExclusions, requireHeldOut, type Example, type Gathered, type SourceSpec, type SyntheticCounts } from './data/examples.ts';
 import { countBy, CLASS_NAMES, type Counts } from './data/scan.ts';
 import { buildMetadata, versionFor, writeMetadata } from './metadata.ts';
 import { computeMetrics, type Metrics } from './metrics.ts';
@@ -79,7 +79,11 @@ function timed<T>(timings: Timings, name: string, f: () => Promise<T>): Promise<
 /** Stage 1: scan every source, add the synthetic images. Fails before any work on a missing class. */
 export function gather(cfg: Pick<TrainConfig, 'sources' | 'synthetic' | 'seed'>): Gathered {
   const g = gatherExamples(cfg.sources, { seed: cfg.seed, synthetic: cfg.synthetic, exclude: readExclusions() });
-  for (const s of g.sources) console.log(`data: ${s.name} (${s.role}, ${s.layout}) train ${JSON.stringify(s.counts.train)} val ${JSON.stringify(s.counts.val)} test ${JSON.stringify(s.counts.test)}`);
+  for (const s of g.sources) {
+    const carved = s.carved ? ', val and test carved with the seed' : '';
+    console.log(`data: ${s.name} (${s.role}, ${s.layout}${carved}) train ${JSON.stringify(s.counts.train)} val ${JSON.stringify(s.counts.val)} test ${JSON.stringify(s.counts.test)}`);
+  }
+  requireHeldOut(g.examples);
   return g;
 }
 
@@ -263,6 +267,8 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
   timings.backboneMsPerImage = p.computed ? Math.round((p.predictMs / p.computed) * 10) / 10 : 0;
   const fingerprint = examplesFingerprint(p.examples);
   const counts: Counts = countBy(p.examples);
+  // Per source, the photos used: without those that failed to decode.
+  const sources = gathered.sources.map((s) => ({ ...s, counts: countBy(p.examples.filter((e) => e.source === s.name)) }));
   console.log(`dataset fingerprint ${fingerprint.slice(0, 16)}…  train ${JSON.stringify(counts.train)} val ${JSON.stringify(counts.val)} test ${JSON.stringify(counts.test)}`);
 
   const { top, history, bestEpoch } = await timed(timings, 'fitMs', () => fit(p, cfg.top, cfg.extraRepeat));
@@ -313,6 +319,8 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
     runId,
     files: q.files,
     extra: {
+      // What the fingerprint covers: each source by name, with its photos per split and label.
+      datasetSources: sources.map(({ name, role, layout, carved, counts }) => ({ name, role, layout, carved, counts })),
       architecture: {
         backbone: cfg.backbone,
         frozenUpTo: p.split.cut,
@@ -347,7 +355,7 @@ export async function train(cfg: TrainConfig): Promise<RunRecord> {
       seed: cfg.seed
     },
     backend,
-    data: { fingerprint, counts, sources: gathered.sources, skipped: p.skipped },
+    data: { fingerprint, counts, sources, skipped: p.skipped },
     history,
     bestEpoch,
     metrics: { val: val.main, test: test.main, crossSource: test.crossSource, shipped, groups: { val: val.groups, test: test.groups } },

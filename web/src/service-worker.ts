@@ -53,7 +53,9 @@ self.addEventListener('sync', (event) => {
       const outbox = new Outbox({
         db,
         send: api.send,
+        upload: api.uploadPhoto,
         enabled: async () => (await loadSettings(db)).sharing,
+        photos: async () => (await loadSettings(db)).photos,
         onChange: () => channel.postMessage('changed')
       });
       const result = await outbox.flush();

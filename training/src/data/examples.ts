@@ -9,13 +9,15 @@ import { basename, resolve } from 'node:path';
 import { sha256Hex } from './fingerprint.ts';
 import type { Split } from './split.ts';
 import { SYNTHETIC_KINDS, type SyntheticKind } from './synthetic.ts';
-import { countBy, fingerprintOf, scanDataset, type Counts, type ImageItem, type LabelIndex, type Skipped } from './scan.ts';
+import { CLASS_NAMES, countBy, fingerprintOf, scanDataset, type Counts, type ImageItem, type LabelIndex, type Skipped } from './scan.ts';
 
 export type SourceRole = 'data' | 'neither' | 'extra';
 
 export interface SourceSpec {
   root: string;
   role: SourceRole;
+  /** carve val/test from this folder when it has no split folders, whatever GatherOptions.carve says (the publish gate's feedback photos) */
+  carve?: boolean;
 }
 
 export interface Example {
@@ -40,6 +42,8 @@ export interface SourceSummary {
   root: string;
   role: SourceRole | 'synthetic';
   layout: string;
+  /** val and test were carved from it with the seed (it had no split folders) */
+  carved: boolean;
   counts: Counts;
 }
 
@@ -120,23 +124,26 @@ export function gatherExamples(specs: readonly SourceSpec[], opts: GatherOptions
     let name = basename(spec.root);
     for (let k = 2; names.has(name); k++) name = `${basename(spec.root)}-${k}`;
     names.add(name);
+    const carve = spec.carve ?? opts.carve !== false;
     const scan = scanDataset(spec.root, {
       seed: opts.seed,
       allNeither: spec.role === 'neither',
+      // One of several folders may hold some labels only (pulled feedback photos); the labels the run needs are checked below, over all of them.
+      ...(specs.length > 1 ? { require: [] } : {}),
       // An extra source is for measuring photos from elsewhere: nothing is carved from its train split.
-      ...(spec.role === 'extra' || opts.carve === false ? { valFraction: 0, testFraction: 0 } : {})
+      ...(spec.role === 'extra' || !carve ? { valFraction: 0, testFraction: 0 } : {})
     });
     const excluded = scan.items.filter((it) => opts.exclude?.has(it.sha256));
     const mine = scan.items.filter((it) => !opts.exclude?.has(it.sha256)).map((it) => fromItem(it, name, spec.role));
     examples.push(...mine);
     skipped.push(...scan.skipped.map((s) => ({ ...s, source: name })));
     skipped.push(...excluded.map((it) => ({ rel: it.rel, source: name, reason: `excluded: ${opts.exclude!.get(it.sha256)}` })));
-    sources.push({ name, root: scan.root, role: spec.role, layout: scan.layout, counts: countBy(mine) });
+    sources.push({ name, root: scan.root, role: spec.role, layout: scan.layout, carved: carve && scan.layout !== 'splits' && spec.role !== 'extra', counts: countBy(mine) });
   }
   const synthetic = syntheticExamples(opts.synthetic, opts.seed);
   if (synthetic.length > 0) {
     examples.push(...synthetic);
-    sources.push({ name: 'synthetic', root: '', role: 'synthetic', layout: 'generated', counts: countBy(synthetic) });
+    sources.push({ name: 'synthetic', root: '', role: 'synthetic', layout: 'generated', carved: false, counts: countBy(synthetic) });
   }
   for (const l of opts.requireAll === false ? [] : ([0, 1, 2] as const)) {
     if (!examples.some((e) => e.label === l && e.split === 'train')) {
@@ -144,6 +151,23 @@ export function gatherExamples(specs: readonly SourceSpec[], opts: GatherOptions
     }
   }
   return { examples, skipped, sources };
+}
+
+/**
+ * Early stopping and calibration need cat and dog photos in val, and the figures need them in test;
+ * without, training would run on NaN losses and report 0% as if measured. Tiny sets fail here instead.
+ */
+export function requireHeldOut(examples: readonly Pick<Example, 'label' | 'split' | 'reportOnly'>[]): void {
+  for (const split of ['val', 'test'] as const) {
+    for (const label of [0, 1] as const) {
+      if (!examples.some((e) => e.split === split && e.label === label && !e.reportOnly)) {
+        const name = CLASS_NAMES[label];
+        throw new Error(
+          `no ${name} photos in the ${split} split: a folder without train/val/test folders gives 10% of each label to val and 10% to test (so at least 5 ${name} photos), or give it val/ and test/ folders`
+        );
+      }
+    }
+  }
 }
 
 /** The dataset fingerprint over every example used (file hashes, synthetic ids, labels, splits). */

@@ -13,12 +13,14 @@ import { ClassifierClient } from './classifier/client';
 import type { LoadedModel } from './classifier/protocol';
 import { decodePhoto, encodePreview, modelInput } from './classifier/image';
 import type { ImageInput } from './classifier/protocol';
-import { openPawlensDB, type PawlensDB } from './db';
+import { cropRect } from './classifier/preprocess';
+import { openPawlensDB, type PawlensDB, type PhotoCopy } from './db';
 import { feedbackItem } from './feedback';
 import { browserModelStore } from './model-store/browser';
 import type { ModelSource, ModelStore } from './model-store/store';
 import { Outbox, OUTBOX_CHANNEL, SYNC_TAG, type OutboxCounts } from './outbox/outbox';
-import { loadSettings, saveSettings, type Settings } from './settings';
+import { photoCopy } from './photo-copy';
+import { DEFAULT_SETTINGS, loadSettings, saveSettings, type Settings } from './settings';
 import { userAgentClass } from './user-agent';
 
 export type Phase = 'idle' | 'loading' | 'ready' | 'error';
@@ -50,8 +52,8 @@ class PawlensApp {
   /** The active model: its version as published (which names it in feedback), origin and metadata. */
   model = $state.raw<ModelInfo | null>(null);
   backend = $state<BackendName | null>(null);
-  pending = $state<OutboxCounts>({ feedback: 0, telemetry: 0 });
-  settings = $state<Settings>({ sharing: true });
+  pending = $state<OutboxCounts>({ feedback: 0, telemetry: 0, photos: 0 });
+  settings = $state<Settings>({ ...DEFAULT_SETTINGS });
   online = $state(true);
   /** Set when a newer model was activated while the app ran. */
   modelNotice = $state('');
@@ -84,7 +86,9 @@ class PawlensApp {
     const outbox = (this.outbox = new Outbox({
       db,
       send: api.send,
+      upload: api.uploadPhoto,
       enabled: async () => this.settings.sharing,
+      photos: async () => this.settings.photos,
       retryTimer: true,
       onChange: () => {
         channel.postMessage('changed');
@@ -224,6 +228,20 @@ class PawlensApp {
     return this.record(await this.worker().classify({ kind: 'bitmap', bitmap }), false);
   }
 
+  /**
+   * Classifies a photo with the current model and records nothing (the review page checks shared
+   * photos with it). The worker gets the model's centre crop at its input size, as from the camera.
+   */
+  async classifyQuietly(photo: Blob): Promise<Classified> {
+    await this.ensureClassifier();
+    if (!this.model) throw new Error(this.status || 'The classifier is not ready.');
+    const { inputSize: [h, w], crop } = this.model.metadata;
+    const full = await createImageBitmap(photo, { imageOrientation: 'from-image' });
+    const r = cropRect(full.width, full.height, crop);
+    const bitmap = await createImageBitmap(full, r.left, r.top, r.width, r.height, { resizeWidth: w, resizeHeight: h, resizeQuality: 'high' }).finally(() => full.close());
+    return this.record(await this.worker().classify({ kind: 'bitmap', bitmap }), false);
+  }
+
   /** Names the model version and, for photos, records telemetry. */
   private record({ modelId, prediction: raw }: { modelId: number; prediction: Prediction }, telemetry: boolean): Classified {
     const modelVersion = this.versions.get(modelId) ?? this.model?.version ?? 'unknown';
@@ -245,10 +263,16 @@ class PawlensApp {
     return { ...prediction, modelVersion };
   }
 
-  /** Stores what the person says the photo shows; it is sent now or whenever the device is online. Returns the answer's id. */
-  async feedback(prediction: Classified, actual: Actual): Promise<string> {
+  /**
+   * Stores what the person says the photo shows; it is sent now or whenever the device is online.
+   * With photo sharing on, a copy of `photo` (the one the verdict was made on) waits with it and is
+   * uploaded once the server has the answer. Returns the answer's id.
+   */
+  async feedback(prediction: Classified, actual: Actual, photo?: Blob): Promise<string> {
+    await this.start();
     const id = crypto.randomUUID();
-    await this.enqueue('feedback', feedbackItem(prediction, actual, id, new Date().toISOString()));
+    const copy = this.settings.photos && photo ? await sharedCopy(photo) : undefined;
+    await this.enqueue('feedback', feedbackItem(prediction, actual, id, new Date().toISOString()), copy);
     return id;
   }
 
@@ -276,12 +300,23 @@ class PawlensApp {
   }
 
   async setSharing(sharing: boolean): Promise<void> {
+    await this.changeSettings({ sharing });
+    if (sharing) void this.outbox!.retryNow();
+  }
+
+  /** Photo sharing; turning it off deletes the photo copies still waiting on this device. */
+  async setPhotoSharing(photos: boolean): Promise<void> {
+    await this.changeSettings({ photos });
+    if (photos) void this.outbox!.retryNow();
+    else await this.outbox!.dropPhotos();
+  }
+
+  private async changeSettings(change: Partial<Settings>): Promise<void> {
     await this.start();
     // Save a plain object: IndexedDB cannot clone the reactive proxy that `this.settings` is.
-    const next: Settings = { ...this.settings, sharing };
+    const next: Settings = { ...this.settings, ...change };
     await saveSettings(this.db!, next);
     this.settings = next;
-    if (sharing) void this.outbox!.retryNow();
   }
 
   /** For the browser tests: the worker's tensor count and backend, a simulated GPU reset, worker restarts. */
@@ -303,6 +338,15 @@ const forcedThreads = () => {
   return Number.isInteger(n) && n >= 1 && n <= 8 ? n : null;
 };
 const forcedStart = () => ({ forced: forcedBackend(), threads: forcedThreads() });
+/** The photo's shareable copy, or none when it cannot be made: the answer still counts without it. */
+async function sharedCopy(photo: Blob): Promise<PhotoCopy | undefined> {
+  try {
+    return await photoCopy(photo);
+  } catch (e) {
+    console.warn('Could not make the copy of the photo to share; the answer goes without it.', e);
+    return undefined;
+  }
+}
 const round = (ms: number) => Math.round(ms * 10) / 10;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

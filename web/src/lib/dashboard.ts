@@ -1,5 +1,5 @@
 /** Dashboard figures from the API, with the last good answer kept for offline viewing. */
-import { Health, LABELS, Performance, type ConfusionMatrix, type VersionPerformance } from '../../../edge/src/contract';
+import { Health, LABELS, Performance, type ConfusionMatrix, type Interval, type VersionPerformance } from '../../../edge/src/contract';
 import { z } from 'zod';
 import type { Api } from './api/client';
 
@@ -51,4 +51,28 @@ export function noAccuracyReason(v: Pick<VersionPerformance, 'feedbackCount'>, w
   if (v.feedbackCount === 0) return 'no answers for this version yet, only timing figures';
   if (which === 'all') return 'no answers for this version yet';
   return v.feedbackCount === 1 ? 'the one answer was about a photo with no cat or dog' : `all ${v.feedbackCount} answers were about photos with no cat or dog`;
+}
+
+/** "50 %" style, one decimal. */
+const percent = (v: number) => `${(v * 100).toFixed(1)} %`;
+
+/** A share with its 95 % confidence interval: "82.0 % (95 % CI 71.3–89.6 %)"; a dash without one. */
+export function withInterval(value: number | null, interval: Interval | null): string {
+  if (value === null) return '–';
+  return interval ? `${percent(value)} (95 % CI ${(interval.low * 100).toFixed(1)}–${percent(interval.high)})` : percent(value);
+}
+
+/** Who gets a version now: "served to all", "served to 50 %", "not served", or "not published here". */
+export function servedText(servedPercent: number | null): string {
+  if (servedPercent === null) return 'not published here';
+  if (servedPercent === 0) return 'not served';
+  return servedPercent === 100 ? 'served to all' : `served to ${servedPercent} %`;
+}
+
+/**
+ * The versions side by side, to decide on a staged rollout: those served now first (the larger
+ * share first), then the rest in the API's order.
+ */
+export function versionsSideBySide(versions: readonly VersionPerformance[]): VersionPerformance[] {
+  return [...versions].sort((a, b) => (b.servedPercent ?? 0) - (a.servedPercent ?? 0));
 }

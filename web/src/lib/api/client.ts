@@ -8,7 +8,12 @@ import {
   Health,
   LatestModel,
   Performance,
+  PhotoUploadResult,
+  ReviewList,
+  ReviewPhoto,
   type FeedbackItem,
+  type ReviewAction,
+  type ReviewQuery,
   type TelemetryItem
 } from '../../../../edge/src/contract';
 import type { z } from 'zod';
@@ -38,27 +43,31 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 export type OutboxKind = 'feedback' | 'telemetry';
 export type OutboxItem<K extends OutboxKind> = K extends 'feedback' ? FeedbackItem : TelemetryItem;
 
+/** The ApiError a failed response stands for (its JSON error body when it has one). */
+async function failure(res: Response, path: string): Promise<ApiError> {
+  const err = ErrorBody.safeParse(await res.json().catch(() => null));
+  const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+  return err.success
+    ? new ApiError(res.status, err.data.error.code, err.data.error.message, retryAfter)
+    : new ApiError(res.status, 'http_error', `HTTP ${res.status} from ${path}`, retryAfter);
+}
+
 export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...a)) {
   async function request<S extends z.ZodType>(schema: S, path: string, init?: RequestInit): Promise<z.infer<S>> {
     const res = await fetchFn(base + path, init);
-    const body: unknown = await res.json().catch(() => null);
-    if (!res.ok) {
-      const err = ErrorBody.safeParse(body);
-      const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-      throw err.success
-        ? new ApiError(res.status, err.data.error.code, err.data.error.message, retryAfter)
-        : new ApiError(res.status, 'http_error', `HTTP ${res.status} from ${path}`, retryAfter);
-    }
-    return schema.parse(body);
+    if (!res.ok) throw await failure(res, path);
+    return schema.parse(await res.json().catch(() => null));
   }
 
   /** `installId` lets the server rate-limit this install apart from others on the same address. */
+  const installHeader = (installId?: string): Record<string, string> => (installId ? { 'X-Install-Id': installId } : {});
   const post = (path: string, items: unknown[], installId?: string) =>
     request(BatchResult, path, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(installId ? { 'X-Install-Id': installId } : {}) },
+      headers: { 'Content-Type': 'application/json', ...installHeader(installId) },
       body: JSON.stringify({ items })
     });
+  const admin = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   return {
     health: () => request(Health, '/api/health', { cache: 'no-store' }),
@@ -68,10 +77,14 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
         `/api/performance${modelVersion ? `?modelVersion=${encodeURIComponent(modelVersion)}` : ''}`,
         { cache: 'no-store' }
       ),
-    /** The newest published model, or null when none has been published (404). */
-    async latestModel(): Promise<LatestModel | null> {
+    /**
+     * The model this install should run, or null when none has been published (404). `rolloutId`
+     * (this install's random id) lets the server serve a staged version to a stable share of installs.
+     */
+    async latestModel(rolloutId?: string): Promise<LatestModel | null> {
+      const query = rolloutId ? `?install=${encodeURIComponent(rolloutId)}` : '';
       try {
-        return await request(LatestModel, '/api/models/latest', { cache: 'no-store' });
+        return await request(LatestModel, `/api/models/latest${query}`, { cache: 'no-store' });
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) return null;
         throw e;
@@ -79,6 +92,34 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
     },
     send<K extends OutboxKind>(kind: K, items: OutboxItem<K>[], installId?: string): Promise<BatchResult> {
       return post(`/api/${kind}`, items, installId);
+    },
+    /** The shared copy of a feedback item's photo; the server keeps the first one per id. */
+    uploadPhoto(id: string, jpeg: ArrayBuffer, installId?: string): Promise<PhotoUploadResult> {
+      return request(PhotoUploadResult, `/api/feedback/${encodeURIComponent(id)}/photo`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'image/jpeg', ...installHeader(installId) },
+        body: jpeg
+      });
+    },
+    /** Shared photos for review (admin), newest upload first. */
+    reviewList(token: string, query: ReviewQuery = {}): Promise<ReviewList> {
+      const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
+      const qs = params.size ? `?${params}` : '';
+      return request(ReviewList, `/api/review${qs}`, { headers: admin(token), cache: 'no-store' });
+    },
+    async reviewPhoto(token: string, id: string): Promise<Blob> {
+      const path = `/api/review/${encodeURIComponent(id)}/photo`;
+      const res = await fetchFn(base + path, { headers: admin(token) });
+      if (!res.ok) throw await failure(res, path);
+      return res.blob();
+    },
+    /** Approves, relabels or rejects a shared photo (admin); answers with the photo as it is now. */
+    review(token: string, id: string, action: ReviewAction): Promise<ReviewPhoto> {
+      return request(ReviewPhoto, `/api/review/${encodeURIComponent(id)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...admin(token) },
+        body: JSON.stringify(action)
+      });
     },
     modelFileUrl: (version: string, path: string) =>
       `${base}/api/models/${encodeURIComponent(version)}/${encodeURIComponent(path)}`

@@ -4,7 +4,7 @@
  * files, the app's IndexedDB for which version is active, the API for what is published.
  */
 import { api } from '../api/client';
-import type { PawlensDB } from '../db';
+import { rolloutId, type PawlensDB } from '../db';
 import { ModelStore, type ModelStoreDeps } from './store';
 import { MODEL_CACHE } from './urls';
 
@@ -17,7 +17,7 @@ export async function browserModelStore(db: PawlensDB, shipped: ModelStoreDeps['
       delete: (k) => db.delete('kv', k)
     },
     fetch: (...a) => fetch(...a),
-    latest: api.latestModel,
+    latest: async () => api.latestModel(await rolloutId(db)),
     shipped,
     publishedUrl: api.modelFileUrl,
     origin: location.origin

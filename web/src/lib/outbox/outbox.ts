@@ -8,11 +8,14 @@
  * Entries being sent are claimed in IndexedDB for the time of the send, so another realm neither sends
  * them too nor changes them then: an answer can be changed until it is sent, and what the server
  * stores is the final answer, once.
+ * A feedback answer may carry a copy of its photo (when the person shares photos). The copy waits in
+ * the answer's entry and is uploaded only once the server has accepted the answer: the entry then
+ * becomes a photo entry that leaves after its upload. Turning photo sharing off deletes them all.
  * Works in the page and in the service worker (Background Sync).
  */
-import { FeedbackItem, MAX_BATCH, TelemetryItem, type BatchResult } from '../../../../edge/src/contract';
+import { FeedbackItem, MAX_BATCH, TelemetryItem, type BatchResult, type PhotoUploadResult } from '../../../../edge/src/contract';
 import { ApiError, type OutboxItem, type OutboxKind } from '../api/client';
-import type { OutboxEntry, PawlensDB } from '../db';
+import { keptRandomId, type OutboxEntry, type PawlensDB, type PhotoCopy } from '../db';
 
 export const OUTBOX_KINDS: readonly OutboxKind[] = ['feedback', 'telemetry'];
 const SCHEMAS = { feedback: FeedbackItem, telemetry: TelemetryItem } as const;
@@ -25,18 +28,28 @@ export const SYNC_TAG = 'pawlens-outbox';
 export const CLAIM_MS = 60_000;
 /** How often a page looks again at entries another realm is sending (it may fail and let go of them). */
 const HELD_POLL_MS = 1000;
+/** Photos go one request each; a send claims this many at a time, so a slow link does not outlast CLAIM_MS. */
+const PHOTO_BATCH = 5;
 const claimed = (e: OutboxEntry, now: number) => (e.claimedUntil ?? 0) > now;
+/** An upload the server refused for good (a 4xx other than a timeout or rate limit): retrying cannot help. */
+const refused = (e: unknown) => e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429;
 
 export interface OutboxCounts {
   feedback: number;
   telemetry: number;
+  /** Photos whose answer the server already has, waiting for their own upload. */
+  photos: number;
 }
 
 export interface OutboxOptions {
   db: PawlensDB;
   send: <K extends OutboxKind>(kind: K, items: OutboxItem<K>[], installId: string) => Promise<BatchResult>;
+  /** PUT /api/feedback/:id/photo; without it, photos are never uploaded. */
+  upload?: (id: string, jpeg: ArrayBuffer, installId: string) => Promise<PhotoUploadResult>;
   /** Whether sending is allowed right now (the user's sharing setting). */
   enabled: () => Promise<boolean>;
+  /** Whether photos may be uploaded right now (the user's photo sharing setting); off when absent. */
+  photos?: () => Promise<boolean>;
   /** Retry failed sends by timer (page); the service worker leaves retries to Background Sync. */
   retryTimer?: boolean;
   baseDelayMs?: number;
@@ -58,16 +71,8 @@ export function backoffDelay(failures: number, baseMs: number, maxMs: number, ra
   return Math.round(raw * (0.5 + random() * 0.5));
 }
 
-const INSTALL_ID_KEY = 'installId';
-
-/** This install's random id, made on first use and shared by the page and the service worker. */
-export async function installId(db: PawlensDB): Promise<string> {
-  const known = (await db.get('kv', INSTALL_ID_KEY)) as string | undefined;
-  if (known) return known;
-  const id = crypto.randomUUID();
-  await db.put('kv', id, INSTALL_ID_KEY);
-  return id;
-}
+/** This install's random id for the rate limit, made on first use and shared by the page and the service worker. */
+export const installId = (db: PawlensDB) => keptRandomId(db, 'installId');
 
 export class Outbox {
   private failures = 0;
@@ -79,16 +84,32 @@ export class Outbox {
 
   constructor(private readonly opts: OutboxOptions) {}
 
-  /** Validates and stores an item; it is sent by the next flush. */
-  async add<K extends OutboxKind>(kind: K, item: OutboxItem<K>): Promise<void> {
+  /** Validates and stores an item, a feedback answer with its photo's copy if given; it is sent by the next flush. */
+  async add<K extends OutboxKind>(kind: K, item: OutboxItem<K>, photo?: K extends 'feedback' ? PhotoCopy : never): Promise<void> {
     const parsed = SCHEMAS[kind].parse(item);
-    await this.opts.db.add('outbox', { kind, id: parsed.id, item: parsed } as OutboxEntry);
+    await this.opts.db.add('outbox', { kind, id: parsed.id, item: parsed, ...(photo ? { photo } : {}) } as OutboxEntry);
     this.opts.onChange?.();
   }
 
-  /** Whether the item is still waiting (false once the server has it). */
+  /** Whether the item is still waiting (false once the server has it, even while its photo waits). */
   async has(id: string): Promise<boolean> {
-    return (await this.opts.db.getKeyFromIndex('outbox', 'id', id)) !== undefined;
+    const entry = await this.opts.db.getFromIndex('outbox', 'id', id);
+    return entry !== undefined && entry.kind !== 'photo';
+  }
+
+  /** Deletes every photo copy still on the device (photo sharing was turned off); the answers stay. */
+  async dropPhotos(): Promise<void> {
+    const tx = this.opts.db.transaction('outbox', 'readwrite');
+    for (let cursor = await tx.store.openCursor(); cursor; cursor = await cursor.continue()) {
+      const entry = cursor.value;
+      if (entry.kind === 'photo') await cursor.delete();
+      else if (entry.kind === 'feedback' && entry.photo) {
+        const { photo: _dropped, ...rest } = entry;
+        await cursor.update(rest);
+      }
+    }
+    await tx.done;
+    this.opts.onChange?.();
   }
 
   /**
@@ -99,8 +120,11 @@ export class Outbox {
     const parsed = SCHEMAS[kind].parse(item);
     for (;;) {
       const tx = this.opts.db.transaction('outbox', 'readwrite');
-      const entry = await tx.store.index('id').get(parsed.id);
+      const found = await tx.store.index('id').get(parsed.id);
+      // A photo entry means the answer itself went already.
+      const entry = found?.kind === kind ? found : undefined;
       const busy = entry !== undefined && claimed(entry, Date.now());
+      // The spread keeps the entry's photo: a changed answer still has its one photo.
       if (entry && !busy) await tx.store.put({ ...entry, item: parsed } as OutboxEntry);
       await tx.done;
       if (!entry) return 'sent';
@@ -113,10 +137,10 @@ export class Outbox {
   }
 
   async counts(): Promise<OutboxCounts> {
-    const [feedback, telemetry] = await Promise.all(
-      OUTBOX_KINDS.map((k) => this.opts.db.countFromIndex('outbox', 'kind', k))
+    const [feedback, telemetry, photos] = await Promise.all(
+      [...OUTBOX_KINDS, 'photo'].map((k) => this.opts.db.countFromIndex('outbox', 'kind', k))
     );
-    return { feedback: feedback ?? 0, telemetry: telemetry ?? 0 };
+    return { feedback: feedback ?? 0, telemetry: telemetry ?? 0, photos: photos ?? 0 };
   }
 
   /** Number of retries that failed in a row (0 after a successful send). */
@@ -187,26 +211,64 @@ export class Outbox {
         this.opts.onChange?.();
       }
     }
+    const photos = await this.uploadPhotos(install);
+    sent += photos.sent;
+    held ||= photos.held;
+    if (!photos.ok) return { sent, ok: false, error: photos.error };
     // Another realm is sending some entries: should its send fail, they are this outbox's to send again.
     if (held) this.retryIn(HELD_POLL_MS);
     return { sent, ok: true };
   }
 
   /**
+   * Uploads the photos whose answers the server has, one request each, while photo sharing is on.
+   * A photo the server refuses for good is dropped (retrying cannot help); other failures back off.
+   */
+  private async uploadPhotos(install: string): Promise<{ sent: number; ok: boolean; held: boolean; error?: unknown }> {
+    const { upload, photos } = this.opts;
+    let sent = 0;
+    let held = false;
+    while (upload && (await photos?.())) {
+      const { batch, heldElsewhere } = await this.claim('photo', PHOTO_BATCH);
+      held ||= heldElsewhere;
+      if (batch.length === 0) break;
+      const done = new Set<string>();
+      for (const entry of batch) {
+        if (!(await photos?.())) continue;
+        try {
+          await upload(entry.id, entry.photo.jpeg, install);
+        } catch (error) {
+          if (!refused(error)) {
+            sent += await this.settle(batch, done);
+            this.scheduleRetry(error);
+            return { sent, ok: false, held, error };
+          }
+          console.warn(`The server refused the photo of answer ${entry.id}; it is dropped.`, error);
+        }
+        done.add(entry.id);
+      }
+      sent += await this.settle(batch, done);
+      this.failures = 0;
+      this.opts.onChange?.();
+    }
+    return { sent, ok: true, held };
+  }
+
+  /**
    * The next batch of `kind` nobody else is sending, claimed for this send (one transaction), and
    * whether entries were skipped because another send holds them.
    */
-  private async claim(kind: OutboxKind): Promise<{ batch: OutboxEntry[]; heldElsewhere: boolean }> {
+  private async claim<K extends OutboxEntry['kind']>(kind: K, limit = MAX_BATCH): Promise<{ batch: Extract<OutboxEntry, { kind: K }>[]; heldElsewhere: boolean }> {
     const tx = this.opts.db.transaction('outbox', 'readwrite');
     const now = Date.now();
-    const batch: OutboxEntry[] = [];
+    const batch: Extract<OutboxEntry, { kind: K }>[] = [];
     let heldElsewhere = false;
-    for (let cursor = await tx.store.index('kind').openCursor(kind); cursor && batch.length < MAX_BATCH; cursor = await cursor.continue()) {
+    for (let cursor = await tx.store.index('kind').openCursor(kind); cursor && batch.length < limit; cursor = await cursor.continue()) {
       if (claimed(cursor.value, now)) {
         heldElsewhere = true;
         continue;
       }
-      const entry = { ...cursor.value, claimedUntil: now + CLAIM_MS };
+      const entry = { ...cursor.value, claimedUntil: now + CLAIM_MS } as Extract<OutboxEntry, { kind: K }>;
       await cursor.update(entry);
       batch.push(entry);
     }
@@ -214,16 +276,20 @@ export class Outbox {
     return { batch, heldElsewhere };
   }
 
-  /** After a send: deletes what the server acknowledged, releases the claim on the rest; returns how many went. */
+  /**
+   * After a send: deletes what the server acknowledged (an answer with a photo becomes that photo's
+   * entry, waiting for its upload), releases the claim on the rest; returns how many went.
+   */
   private async settle(batch: OutboxEntry[], acked: Set<string>): Promise<number> {
     const tx = this.opts.db.transaction('outbox', 'readwrite');
     for (const e of batch) {
-      if (acked.has(e.id)) await tx.store.delete(e.seq!);
-      else {
-        // Re-read rather than write back the batch's copy: a claim that outlived CLAIM_MS let a change through.
-        const current = await tx.store.get(e.seq!);
-        if (current) await tx.store.put({ ...current, claimedUntil: undefined });
-      }
+      // Re-read rather than use the batch's copy: a claim that outlived CLAIM_MS let a change through,
+      // and photo sharing may have been turned off (its copy deleted) during the send.
+      const current = await tx.store.get(e.seq!);
+      if (!current) continue;
+      if (!acked.has(e.id)) await tx.store.put({ ...current, claimedUntil: undefined });
+      else if (current.kind === 'feedback' && current.photo) await tx.store.put({ seq: current.seq, kind: 'photo', id: current.id, photo: current.photo });
+      else await tx.store.delete(e.seq!);
     }
     await tx.done;
     return batch.filter((e) => acked.has(e.id)).length;
