@@ -5,9 +5,10 @@
  * - an old-style two-class model, for the "an older model still works" browser test: the first two
  *   outputs (cat, dog) only. Softmax over the cat and dog logits alone is what a cat/dog model with
  *   these weights computes, so it is a real model, not a stand-in;
- * - a deliberately worse model, for the publish gate: cat and dog outputs swapped.
+ * - a deliberately worse model, for the publish gate: cat and dog outputs swapped;
+ * and, for a candidate that passes the gate, the same model under another version (files copied).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ModelMetadata } from '../../edge/src/contract.ts';
@@ -36,6 +37,13 @@ export function writeTwoClassModel(srcDir: string, outDir: string, version: stri
 /** Writes the shipped model with its cat and dog outputs swapped: it calls every cat a dog and every dog a cat. */
 export function writeSwappedModel(srcDir: string, outDir: string, version: string): Promise<void> {
   return writeHeadVariant(srcDir, outDir, version, [1, 0, 2], () => ({}));
+}
+
+/** The model in `srcDir`, unchanged but for its version, in `outDir` (a gate compares it equal to the original). */
+export function writeRenamedModel(srcDir: string, outDir: string, version: string): void {
+  cpSync(srcDir, outDir, { recursive: true });
+  const metadata = ModelMetadata.parse(JSON.parse(readFileSync(join(srcDir, 'metadata.json'), 'utf8')));
+  writeFileSync(join(outDir, 'metadata.json'), JSON.stringify({ ...metadata, version }, null, 2));
 }
 
 /** The model in `srcDir` with the output columns `columns` of its three-unit softmax head, as `version`, in `outDir`. */

@@ -5,7 +5,7 @@
  * with its cat and dog outputs swapped) is refused; the same model as a new version passes; --force
  * publishes the worse one and says so in its metadata.json.
  */
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import { FIGURES } from '../../training/src/gate.ts';
 import { readMetadata } from '../../training/src/metadata.ts';
 import { publishModel } from '../../training/src/publish.ts';
 import { runScript } from '../cli-run.ts';
-import { writeSwappedModel } from '../e2e/two-class-model.ts';
+import { writeRenamedModel, writeSwappedModel } from '../e2e/two-class-model.ts';
 import { DATASETS, haveShared } from '../shared-data.ts';
 
 const TOKEN = 'gate-admin-token-0123456789';
@@ -33,8 +33,7 @@ describe.skipIf(!haveShared(SMOKE, NOT_PETS, CATSDOGS))('the publish gate (real 
   /** A model folder: `src` under a new version. */
   const asVersion = (src: string, version: string) => {
     const dir = join(work, version);
-    cpSync(src, dir, { recursive: true });
-    writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ ...readMetadata(src), version }, null, 2));
+    writeRenamedModel(src, dir, version);
     return dir;
   };
 

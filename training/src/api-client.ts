@@ -43,13 +43,27 @@ export interface ApiClient {
   bytes(path: string): Promise<Uint8Array>;
 }
 
+/**
+ * What wrangler dev's proxy answers (503) when a request meets the connection to the worker just as
+ * that connection's keep-alive timeout closes it (workers-sdk#14641; a request after ~5 s idle, e.g.
+ * publish's upload after the gate). The worker never saw the request, so it is sent again; the proxy
+ * itself does so for GET and HEAD only.
+ */
+const DEV_PROXY_DROPPED = 'Your worker restarted mid-request';
+const DEV_PROXY_TRIES = 3;
+
 export function apiClient(url: string, token?: string): ApiClient {
   const request = async (method: string, path: string, body?: unknown): Promise<Response> => {
     const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(new URL(path, url), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }).catch((e: Error) => {
-      throw new Error(`cannot reach ${url}: ${(e.cause as Error | undefined)?.message ?? e.message}`);
-    });
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    let res: Response;
+    for (let attempt = 1; ; attempt++) {
+      res = await fetch(new URL(path, url), { method, headers, body: payload }).catch((e: Error) => {
+        throw new Error(`cannot reach ${url}: ${(e.cause as Error | undefined)?.message ?? e.message}`);
+      });
+      if (res.status !== 503 || attempt === DEV_PROXY_TRIES || !(await res.clone().text()).startsWith(DEV_PROXY_DROPPED)) break;
+    }
     if (!res.ok) {
       const err = ErrorBody.safeParse(await res.json().catch(() => null));
       throw new HttpError(res.status, `HTTP ${res.status}${err.success ? ` ${err.data.error.code}: ${err.data.error.message}` : ''}`);
