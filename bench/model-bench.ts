@@ -12,7 +12,7 @@ import { initBackend, type NodeBackend } from '../training/src/backend.ts';
 import { normalize } from '../training/src/data/decode.ts';
 import { scanDataset } from '../training/src/data/scan.ts';
 import type { Split } from '../training/src/data/split.ts';
-import { evaluate } from '../training/src/evaluate.ts';
+import { chooseExamples, evaluate } from '../training/src/evaluate.ts';
 import { defaultWorkers } from '../training/src/train.ts';
 import { readMetadata } from '../training/src/metadata.ts';
 import { loadModel } from '../training/src/model/io.ts';
@@ -140,11 +140,10 @@ export async function benchModels(opts: ModelBenchOptions): Promise<object> {
     };
   }
   if (opts.accuracy) {
+    const photos = chooseExamples([{ root: opts.data, role: 'data' }], opts.split);
     for (const c of contenders) {
-      const r = await evaluate({
+      const r = await evaluate(photos, {
         model: c.dir,
-        sources: [{ root: opts.data, role: 'data' }],
-        split: opts.split,
         cacheDir: join(ROOT, '.cache'),
         workers: defaultWorkers(),
         batchSize: opts.batch,

@@ -150,13 +150,11 @@ function evalProgram(): Command {
     .addOption(backendOption())
     .addHelpText('after', '\nExamples:\n  npm run eval\n  npm run -s eval -- --model /tmp/model --data ~/pets --no-neither --no-extra --json')
     .action(async (f) => {
-      const { evaluate } = await import('./evaluate.ts');
+      const { chooseExamples, evaluate } = await import('./evaluate.ts');
       const { formatReport } = await import('./report.ts');
       const { defaultWorkers } = await import('./train.ts');
-      const r = await evaluate({
+      const r = await evaluate(chooseExamples(sources(f), f.split), {
         model: f.model,
-        sources: sources(f),
-        split: f.split,
         cacheDir: f.cache,
         workers: f.workers ?? defaultWorkers(),
         batchSize: f.featureBatch,

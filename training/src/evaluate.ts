@@ -7,23 +7,24 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { initBackend, type NodeBackend } from './backend.ts';
-import { gatherExamples, type SourceSpec } from './data/examples.ts';
+import { gatherExamples, type Gathered, type SourceSpec } from './data/examples.ts';
 import type { LabelIndex } from './data/scan.ts';
 import type { Split } from './data/split.ts';
 import { readMetadata } from './metadata.ts';
 import { activationJob, computeActivations } from './model/activations.ts';
 import { buildReport, type Report } from './report.ts';
 
+/** The photos an eval measures: chosen once, so several models run on the very same list. */
+export interface EvalSet extends Gathered {
+  split: Split;
+}
+
 export interface EvalOptions {
   model: string;
-  sources: SourceSpec[];
-  split: Split;
   cacheDir: string;
   workers: number;
   batchSize: number;
   backend?: NodeBackend;
-  /** the split seed of sources carved into splits (SourceSpec.carve); training's default */
-  seed?: number;
 }
 
 export interface EvalResult {
@@ -47,14 +48,23 @@ export interface Prediction {
   probabilities: number[];
 }
 
-export async function evaluate(o: EvalOptions): Promise<EvalResult> {
+/**
+ * The photos of `split`: sources with split folders (or carved, with `seed`, training's default)
+ * contribute that split, the others every image.
+ */
+export function chooseExamples(sources: readonly SourceSpec[], split: Split, seed = 42): EvalSet {
+  const gathered = gatherExamples(sources, { seed, synthetic: { train: 0, val: 0, test: 0 }, carve: false, requireAll: false });
+  const bySplit = new Set(gathered.sources.filter((s) => s.layout === 'splits' || s.carved).map((s) => s.name));
+  const examples = gathered.examples.filter((e) => e.reportOnly || !bySplit.has(e.source) || e.split === split);
+  if (examples.length === 0) throw new Error(`no images in split "${split}" of ${sources.map((s) => s.root).join(', ')}`);
+  return { ...gathered, examples, split };
+}
+
+export async function evaluate(set: EvalSet, o: EvalOptions): Promise<EvalResult> {
   const backend = await initBackend({ prefer: o.backend });
   const dir = resolve(o.model);
   const meta = readMetadata(dir);
-  const gathered = gatherExamples(o.sources, { seed: o.seed ?? 42, synthetic: { train: 0, val: 0, test: 0 }, carve: false, requireAll: false });
-  const bySplit = new Set(gathered.sources.filter((s) => s.layout === 'splits' || s.carved).map((s) => s.name));
-  const chosen = gathered.examples.filter((e) => e.reportOnly || !bySplit.has(e.source) || e.split === o.split);
-  if (chosen.length === 0) throw new Error(`no images in split "${o.split}" of ${o.sources.map((s) => s.root).join(', ')}`);
+  const chosen = set.examples;
   // Results are cached per model (its files' hashes) and image, so a second eval is instant.
   const modelKey = createHash('sha256')
     .update(meta.files.map((f) => f.sha256).join())
@@ -77,8 +87,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
   return {
     model: { dir, version: meta.version, labels: meta.labels, bytes: meta.files.reduce((a, f) => a + f.bytes, 0), unsureThreshold: meta.unsureThreshold },
     backend,
-    split: o.split,
-    sources: gathered.sources.map((s) => ({ name: s.name, root: s.root, role: s.role, layout: s.layout })),
+    split: set.split,
+    sources: set.sources.map((s) => ({ name: s.name, root: s.root, role: s.role, layout: s.layout })),
     report: buildReport(
       ok.map((i) => chosen[i]!),
       probs,
@@ -88,7 +98,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalResult> {
       const e = chosen[i]!;
       return { source: e.source, rel: e.rel, label: e.label, reportOnly: e.reportOnly, probabilities: probs[k]! };
     }),
-    skipped: [...gathered.skipped, ...[...failed].map(([i, reason]) => ({ rel: chosen[i]!.rel, source: chosen[i]!.source, reason: `decode failed: ${reason}` }))],
+    skipped: [...set.skipped, ...[...failed].map(([i, reason]) => ({ rel: chosen[i]!.rel, source: chosen[i]!.source, reason: `decode failed: ${reason}` }))],
     msPerImage: res.computed ? Math.round((res.predictMs / res.computed) * 10) / 10 : 0
   };
 }

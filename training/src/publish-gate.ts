@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { PublishGate } from '../../edge/src/contract.ts';
 import type { NodeBackend } from './backend.ts';
 import type { SourceSpec } from './data/examples.ts';
-import { evaluate, type EvalResult } from './evaluate.ts';
+import { chooseExamples, evaluate, type EvalResult } from './evaluate.ts';
 import { decideGate, gateFigures, type Figure } from './gate.ts';
 import { readMetadata } from './metadata.ts';
 import { downloadActiveModel } from './publish.ts';
@@ -57,8 +57,9 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
     const latest = await downloadActiveModel(o.url, dir);
     const activeDir = latest ? dir : o.shipped;
     const against = latest ? latest.version : readMetadata(o.shipped).version;
-    const run = (model: string) =>
-      evaluate({ model, sources, split: 'test', cacheDir: o.cacheDir, workers: o.workers, batchSize: o.batchSize, backend: o.backend, seed: o.seed });
+    // Both models on one list of photos: the folders are scanned and hashed once.
+    const photos = chooseExamples(sources, 'test', o.seed);
+    const run = (model: string) => evaluate(photos, { model, cacheDir: o.cacheDir, workers: o.workers, batchSize: o.batchSize, backend: o.backend });
     const candidate = await run(o.candidate);
     const active = await run(activeDir);
     const feedbackSource = o.feedback ? candidate.sources.find((s) => s.root === resolve(o.feedback!))?.name : undefined;
