@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LatestModel, PublishRequest, PublishResult } from '../../edge/src/contract.ts';
-import { apiClient, HttpError } from './api-client.ts';
+import { apiClient, HttpError, type ApiClient } from './api-client.ts';
 import { sha256Hex } from './data/fingerprint.ts';
 import { readMetadata } from './metadata.ts';
 
@@ -38,9 +38,21 @@ export async function publishModel(opts: { url: string; modelDir: string; token:
   const res = await apiClient(opts.url, opts.token)
     .json('POST', '/api/models', body)
     .catch((e: Error) => {
-      throw new Error(`publish failed: ${e.message}`);
+      const message = `publish failed: ${e.message}`;
+      // The status stays readable (409: the version is already published).
+      throw e instanceof HttpError ? new HttpError(e.status, message) : new Error(message);
     });
   return PublishResult.parse(res);
+}
+
+/** The model the server offers as latest (its active one), or null when none is active (404). */
+async function activeModel(api: ApiClient): Promise<LatestModel | null> {
+  try {
+    return LatestModel.parse(await api.json('GET', '/api/models/latest'));
+  } catch (e) {
+    if (e instanceof HttpError && e.status === 404) return null;
+    throw new Error(`GET /api/models/latest: ${(e as Error).message}`);
+  }
 }
 
 /**
@@ -48,17 +60,14 @@ export async function publishModel(opts: { url: string; modelDir: string; token:
  * activate it. A version that is already published is left as an admin left it (maybe withdrawn).
  */
 export async function publishIfNoneActive(opts: { url: string; modelDir: string; token: string }): Promise<string> {
-  try {
-    return `model ${LatestModel.parse(await apiClient(opts.url).json('GET', '/api/models/latest')).version} is active`;
-  } catch (e) {
-    if (!(e instanceof HttpError && e.status === 404)) throw new Error(`GET /api/models/latest: ${(e as Error).message}`);
-  }
+  const active = await activeModel(apiClient(opts.url));
+  if (active) return `model ${active.version} is active`;
   const version = readMetadata(opts.modelDir).version;
   try {
     await publishModel({ ...opts, activate: true });
     return `published and activated the shipped model ${version}`;
   } catch (e) {
-    if (/HTTP 409/.test((e as Error).message)) return `no model is active; ${version} is published but was left inactive (npm run models -- activate ${version})`;
+    if (e instanceof HttpError && e.status === 409) return `no model is active; ${version} is published but was left inactive (npm run models -- activate ${version})`;
     throw e;
   }
 }
@@ -69,13 +78,8 @@ export async function publishIfNoneActive(opts: { url: string; modelDir: string;
  */
 export async function downloadActiveModel(url: string, dir: string): Promise<LatestModel | null> {
   const api = apiClient(url);
-  let latest: LatestModel;
-  try {
-    latest = LatestModel.parse(await api.json('GET', '/api/models/latest'));
-  } catch (e) {
-    if (e instanceof HttpError && e.status === 404) return null;
-    throw new Error(`GET /api/models/latest: ${(e as Error).message}`);
-  }
+  const latest = await activeModel(api);
+  if (!latest) return null;
   mkdirSync(dir, { recursive: true });
   for (const f of latest.files) {
     const path = `/api/models/${encodeURIComponent(latest.version)}/${encodeURIComponent(f.path)}`;
