@@ -31,19 +31,24 @@ export interface PullSummary {
   failed: { id: string; reason: string }[];
 }
 
-/** Every DIR/<label>/<uuid>.jpg, hashed. */
-export function heldPhotos(out: string): Held[] {
+const pathOf = (out: string, p: { id: string; label: Label }) => join(out, p.label, `${p.id}.jpg`);
+
+/** Every DIR/<label>/<uuid>.jpg, listed only. */
+function heldFiles(out: string): { id: string; label: Label }[] {
   return LABELS.flatMap((label) => {
     const dir = join(out, label);
     if (!existsSync(dir)) return [];
     return readdirSync(dir).flatMap((name) => {
       const id = PHOTO_FILE.exec(name)?.[1];
-      return id ? [{ id, label, sha256: sha256Hex(readFileSync(join(dir, name))) }] : [];
+      return id ? [{ id, label }] : [];
     });
   });
 }
 
-const pathOf = (out: string, p: { id: string; label: Label }) => join(out, p.label, `${p.id}.jpg`);
+/** Every DIR/<label>/<uuid>.jpg, hashed. */
+export function heldPhotos(out: string): Held[] {
+  return heldFiles(out).map((f) => ({ ...f, sha256: sha256Hex(readFileSync(pathOf(out, f))) }));
+}
 
 async function listPhotos(api: ApiClient, o: PullOptions): Promise<ReviewPhoto[]> {
   const query = new URLSearchParams({ status: o.all ? 'all' : 'approved', ...(o.since ? { since: o.since } : {}) });
@@ -91,7 +96,7 @@ export async function pullFeedback(api: ApiClient, o: PullOptions, log: (line: s
   const manifestPath = join(o.out, 'manifest.csv');
   const earlier = existsSync(manifestPath) ? parseManifest(readFileSync(manifestPath, 'utf8')) : [];
   const rows = new Map<string, ManifestRow>();
-  const stillHeld = new Set(heldPhotos(o.out).map((h) => h.id));
+  const stillHeld = new Set(heldFiles(o.out).map((h) => h.id));
   for (const r of earlier) if (stillHeld.has(r.id)) rows.set(r.id, r);
   for (const { photo, label } of photos) if (present.has(photo.id)) rows.set(photo.id, manifestRow(photo, label));
   writeFileSync(manifestPath, formatManifest([...rows.values()]));
