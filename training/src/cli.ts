@@ -214,10 +214,8 @@ function publishProgram(): Command {
       const { runGate } = await import('./publish-gate.ts');
       const { formatGate } = await import('./gate.ts');
       const { publishModel } = await import('./publish.ts');
-      const { readMetadata } = await import('./metadata.ts');
       const { defaultWorkers } = await import('./train.ts');
-      const version = readMetadata(f.model).version;
-      const { gate, dropped, activeLabel } = await runGate({
+      const { gate, dropped, activeLabel, candidateVersion: version } = await runGate({
         url: f.url,
         candidate: f.model,
         shipped: resolve(ROOT, 'model'),

@@ -11,7 +11,6 @@ import type { NodeBackend } from './backend.ts';
 import type { SourceSpec } from './data/examples.ts';
 import { chooseExamples, evaluate, type EvalResult } from './evaluate.ts';
 import { decideGate, gateFigures, type Figure } from './gate.ts';
-import { readMetadata } from './metadata.ts';
 import { downloadActiveModel } from './publish.ts';
 
 export interface GateOptions {
@@ -39,6 +38,8 @@ export interface GateResult {
   dropped: string[];
   /** what the candidate was compared with, e.g. `2026.11.27-72a180 (active)` */
   activeLabel: string;
+  /** the candidate's version (its metadata.json) */
+  candidateVersion: string;
 }
 
 function figuresOf(r: EvalResult, feedbackSource: string | undefined): Figure[] {
@@ -56,15 +57,15 @@ export async function runGate(o: GateOptions): Promise<GateResult> {
   try {
     const latest = await downloadActiveModel(o.url, dir);
     const activeDir = latest ? dir : o.shipped;
-    const against = latest ? latest.version : readMetadata(o.shipped).version;
     // Both models on one list of photos: the folders are scanned and hashed once.
     const photos = chooseExamples(sources, 'test', o.seed);
     const run = (model: string) => evaluate(photos, { model, cacheDir: o.cacheDir, workers: o.workers, batchSize: o.batchSize, backend: o.backend });
     const candidate = await run(o.candidate);
     const active = await run(activeDir);
     const feedbackSource = o.feedback ? candidate.sources.find((s) => s.root === resolve(o.feedback!))?.name : undefined;
+    const against = active.model.version;
     const { dropped, ...gate } = decideGate(figuresOf(candidate, feedbackSource), figuresOf(active, feedbackSource), against, o.force);
-    return { gate, dropped, activeLabel: `${against} (${latest ? 'active' : 'shipped model/, none active'})` };
+    return { gate, dropped, activeLabel: `${against} (${latest ? 'active' : 'shipped model/, none active'})`, candidateVersion: candidate.model.version };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
