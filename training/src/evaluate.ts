@@ -41,10 +41,8 @@ export interface EvalResult {
 
 export interface Prediction {
   source: string;
-  rel: string;
   /** 0 cat, 1 dog, 2 neither */
   label: LabelIndex;
-  reportOnly: boolean;
   probabilities: number[];
 }
 
@@ -96,7 +94,7 @@ export async function evaluate(set: EvalSet, o: EvalOptions): Promise<EvalResult
     ),
     predictions: ok.map((i, k) => {
       const e = chosen[i]!;
-      return { source: e.source, rel: e.rel, label: e.label, reportOnly: e.reportOnly, probabilities: probs[k]! };
+      return { source: e.source, label: e.label, probabilities: probs[k]! };
     }),
     skipped: [...set.skipped, ...[...failed].map(([i, reason]) => ({ rel: chosen[i]!.rel, source: chosen[i]!.source, reason: `decode failed: ${reason}` }))],
     msPerImage: res.computed ? Math.round((res.predictMs / res.computed) * 10) / 10 : 0

@@ -48,15 +48,15 @@ export function gateFigures(photos: readonly GatePhoto[], threshold: number): Fi
   ];
 }
 
-/** Side by side; the same photos, so the same n. Fails on the figures that dropped by more than maxDrop. */
-export function decideGate(candidate: readonly Figure[], active: readonly Figure[], against: string | null, forced: boolean, maxDrop = MAX_DROP): PublishGate & { dropped: string[] } {
+/** Side by side; the same photos, so the same n. Fails on the figures that dropped by more than MAX_DROP. */
+export function decideGate(candidate: readonly Figure[], active: readonly Figure[], against: string | null, forced: boolean): PublishGate & { dropped: string[] } {
   const figures = candidate.map((c, i) => {
     const a = active[i]!;
     if (a.name !== c.name || a.n !== c.n) throw new Error(`gate: ${c.name} was not measured on the same photos (${c.n} vs ${a.n})`);
     return { name: c.name, candidate: c.value, active: a.value, n: c.n };
   });
   // A hair of slack for float rounding: 0.3 points exactly is still allowed.
-  const dropped = figures.filter((f) => f.candidate !== null && f.active !== null && f.active - f.candidate > maxDrop + 1e-12).map((f) => f.name);
+  const dropped = figures.filter((f) => f.candidate !== null && f.active !== null && f.active - f.candidate > MAX_DROP + 1e-12).map((f) => f.name);
   return { against, passed: dropped.length === 0, forced, figures, dropped };
 }
 

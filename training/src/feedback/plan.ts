@@ -12,11 +12,7 @@ export interface Wanted {
 }
 
 /** A file the folder holds, hashed. */
-export interface Held {
-  id: string;
-  label: Label;
-  sha256: string;
-}
+export type Held = Wanted;
 
 /**
  * The label to train on, or null to leave the photo out: approved photos carry the maintainer's label
