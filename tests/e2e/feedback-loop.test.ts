@@ -20,7 +20,6 @@
  * The steps run in order and share state; each waits for states (never a speed) within a budget
  * scaled to its work, so it holds on a busy 2-core machine.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -28,12 +27,13 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelMetadata } from '../../edge/src/contract.ts';
 import { installBucket } from '../../edge/src/install-bucket.ts';
+import { sha256Hex } from '../../training/src/data/fingerprint.ts';
 import { parseManifest } from '../../training/src/feedback/plan.ts';
 import { publishIfNoneActive } from '../../training/src/publish.ts';
 import type { RunRecord } from '../../training/src/tracking.ts';
 import { runScript } from '../cli-run.ts';
 import { BACKBONES, DATASETS, haveShared } from '../shared-data.ts';
-import { smokeFiles } from '../training/helpers.ts';
+import { SMOKE, smokeFiles } from '../training/helpers.ts';
 import { ADMIN_TOKEN, BUILD, CHROMIUM, CHROMIUM_ARGS, WAIT, budget, haveBrowser, launchPersistent, shippedMetadata, startStack, waitForServiceWorker, waitReady, type Stack } from './harness.ts';
 import {
   answerOfflineThenSync,
@@ -55,7 +55,7 @@ import { writeRenamedModel, writeSwappedModel } from './two-class-model.ts';
 const CATSDOGS = join(DATASETS, 'catsdogs');
 const NOT_PETS = join(DATASETS, 'not-pets');
 const BACKBONE = join(BACKBONES, 'mobilenet_v1_1.0_224_trunc_pw12');
-const run = haveBrowser() && haveShared(CATSDOGS, NOT_PETS, join(DATASETS, 'smoke'), BACKBONE);
+const run = haveBrowser() && haveShared(CATSDOGS, NOT_PETS, SMOKE, BACKBONE);
 
 /**
  * How long each command may take on a busy machine (a cold train of ~16 photos took 37 s on an idle
@@ -63,7 +63,6 @@ const run = haveBrowser() && haveShared(CATSDOGS, NOT_PETS, join(DATASETS, 'smok
  */
 const CLI = { pull: 120_000, train: 900_000, publish: 600_000, models: 60_000 } as const;
 
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const sorted = (dir: string) => readdirSync(dir).sort().map((f) => join(dir, f));
 /** An id whose rollout bucket satisfies `wanted`, found deterministically. */
 async function installIdWhere(wanted: (bucket: number) => boolean): Promise<string> {
@@ -159,11 +158,11 @@ describe.skipIf(!run)('the feedback loop, end to end (issue 11)', () => {
   it('2. the stored photo has no EXIF, and its sha256 is that of the bytes the app sent', async () => {
     expect(sent).toBeDefined();
     const { kept, put } = sent!;
-    expect(kept.sha256).toBe(sha256(put));
+    expect(kept.sha256).toBe(sha256Hex(put));
     const [listed] = await reviewList(base);
     expect(listed).toMatchObject({ id: kept.id, sha256: kept.sha256, bytes: put.length, actual: 'cat', status: 'pending' });
     const stored = await storedPhoto(base, kept.id);
-    expect(sha256(stored)).toBe(kept.sha256);
+    expect(sha256Hex(stored)).toBe(kept.sha256);
     await expectNoMetadata(stored);
     expect(await hasGpsExif(stored)).toBe(false);
   });
@@ -185,7 +184,7 @@ describe.skipIf(!run)('the feedback loop, end to end (issue 11)', () => {
     const r = await runScript('training/src/cli.ts', 'feedback', 'pull', '--url', base, '--out', pulled);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n').pop()).toBe(`${pulled}: 1 new, 0 kept, 0 moved, 0 removed, 0 failed`);
-    expect(sha256(readFileSync(join(pulled, 'cat', `${id}.jpg`)))).toBe(sent!.kept.sha256);
+    expect(sha256Hex(readFileSync(join(pulled, 'cat', `${id}.jpg`)))).toBe(sent!.kept.sha256);
     const rows = parseManifest(readFileSync(join(pulled, 'manifest.csv'), 'utf8'));
     expect(rows.map((m) => [m.id, m.label, m.user_label, m.model_version, m.sha256])).toEqual([[id, 'cat', 'cat', shipped.version, sent!.kept.sha256]]);
   }, budget(1, WAIT.verdict, WAIT.ready + CLI.pull));

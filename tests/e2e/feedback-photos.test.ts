@@ -6,13 +6,13 @@
  * answer, goes after it once online, and the server's stored photo has no EXIF, is at most 320 px,
  * and has the sha256 the app kept. The rollout id goes only with GET /api/models/latest.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PHOTO_BYTES, PHOTO_MAX_SIDE } from '../../edge/src/contract.ts';
+import { sha256Hex } from '../../training/src/data/fingerprint.ts';
 import { ADMIN_TOKEN, WAIT, budget, feedbackRows, haveBrowser, launchPersistent, startStack, waitForServiceWorker, waitReady, type Stack } from './harness.ts';
 import {
   PHOTO_SWITCH,
@@ -109,7 +109,7 @@ describe.skipIf(!run)('feedback photos in Chromium', () => {
       await expect.poll(async () => (await waitingPhotos(page)).length).toBe(1);
       [kept] = await waitingPhotos(page);
       expect(kept!.kind).toBe('feedback');
-      expect(createHash('sha256').update(Buffer.from(kept!.jpeg)).digest('hex')).toBe(kept!.sha256);
+      expect(sha256Hex(Buffer.from(kept!.jpeg))).toBe(kept!.sha256);
     });
     expect(await waitingPhotos(page)).toEqual([]);
     log.stop();
@@ -124,7 +124,7 @@ describe.skipIf(!run)('feedback photos in Chromium', () => {
     expect(listed.map((p) => p.id)).toEqual([kept!.id]);
     expect(listed[0]).toMatchObject({ sha256: kept!.sha256, actual: 'cat', status: 'pending' });
     const stored = await storedPhoto(stack.server.url, kept!.id);
-    expect(createHash('sha256').update(stored).digest('hex')).toBe(kept!.sha256);
+    expect(sha256Hex(stored)).toBe(kept!.sha256);
     expect(stored.length).toBeLessThanOrEqual(MAX_PHOTO_BYTES);
 
     await expectNoMetadata(stored);
