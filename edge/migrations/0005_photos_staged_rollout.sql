@@ -33,6 +33,5 @@ CREATE TABLE feedback_photos (
   reviewed_at TEXT,
   CHECK ((status = 'approved') = (label IS NOT NULL))
 ) WITHOUT ROWID;
--- The review page lists newest uploads first; pulling approved photos walks them by review time.
+-- The review list, whatever its filter, is read newest upload first (db.ts listReview).
 CREATE INDEX feedback_photos_by_upload ON feedback_photos (uploaded_at);
-CREATE INDEX feedback_photos_by_review ON feedback_photos (status, reviewed_at);
