@@ -19,7 +19,7 @@ export function formatModels(list: ModelList): string {
 }
 
 /** `v is now active (100% of installs)`, `v is now staged (10% of installs)`, `v is now withdrawn`. */
-export function formatLifecycle(r: LifecycleResult): string {
+function formatLifecycle(r: LifecycleResult): string {
   return `${r.version} is now ${r.state}${r.state === 'active' || r.state === 'staged' ? ` (${r.percent}% of installs)` : ''}`;
 }
 

@@ -20,11 +20,10 @@ CREATE UNIQUE INDEX models_one_active ON models (state) WHERE state = 'active';
 CREATE UNIQUE INDEX models_one_staged ON models (state) WHERE state = 'staged';
 
 -- Photos people chose to share with their feedback (opt-in), one per feedback item, and their review.
--- The bytes live in the PHOTOS R2 bucket under `key`. `label` is what training uses: set when a
+-- The bytes live in the PHOTOS R2 bucket under `{id}/{sha256}.jpg` (photos.ts objectKey). `label` is what training uses: set when a
 -- maintainer approves (the person's answer) or relabels, null otherwise.
 CREATE TABLE feedback_photos (
   id TEXT PRIMARY KEY,   -- the feedback item's id
-  key TEXT NOT NULL,
   sha256 TEXT NOT NULL,
   bytes INTEGER NOT NULL,
   uploaded_at TEXT NOT NULL,
@@ -33,6 +32,5 @@ CREATE TABLE feedback_photos (
   reviewed_at TEXT,
   CHECK ((status = 'approved') = (label IS NOT NULL))
 ) WITHOUT ROWID;
--- The review page lists newest uploads first; pulling approved photos walks them by review time.
+-- The review list, whatever its filter, is read newest upload first (db.ts listReview).
 CREATE INDEX feedback_photos_by_upload ON feedback_photos (uploaded_at);
-CREATE INDEX feedback_photos_by_review ON feedback_photos (status, reviewed_at);

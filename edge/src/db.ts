@@ -300,7 +300,6 @@ export async function rollbackStaged(db: D1Database): Promise<string | null> {
 // ---- Feedback photos and their review ----
 
 export interface StoredPhoto {
-  key: string;
   sha256: string;
   bytes: number;
 }
@@ -308,21 +307,21 @@ export interface StoredPhoto {
 /** Whether feedback `id` is stored, and its photo if it has one (ids in lower case). */
 export async function feedbackPhoto(db: D1Database, id: string): Promise<{ photo: StoredPhoto | null } | null> {
   const row = await db
-    .prepare('SELECT p.key, p.sha256, p.bytes FROM feedback f LEFT JOIN feedback_photos p ON p.id = f.id WHERE f.id = ?1')
+    .prepare('SELECT p.sha256, p.bytes FROM feedback f LEFT JOIN feedback_photos p ON p.id = f.id WHERE f.id = ?1')
     .bind(id)
-    .first<{ key: string | null; sha256: string; bytes: number }>();
+    .first<{ sha256: string | null; bytes: number }>();
   if (!row) return null;
-  return { photo: row.key === null ? null : { key: row.key, sha256: row.sha256, bytes: row.bytes } };
+  return { photo: row.sha256 === null ? null : { sha256: row.sha256, bytes: row.bytes } };
 }
 
 /** Stores a photo's row if its feedback item exists and it has none yet; false otherwise (another upload won). */
 export async function insertPhoto(db: D1Database, id: string, photo: StoredPhoto, uploadedAt: string): Promise<boolean> {
   const result = await db
     .prepare(
-      `INSERT INTO feedback_photos (id, key, sha256, bytes, uploaded_at)
-       SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM feedback WHERE id = ?1) ON CONFLICT (id) DO NOTHING`
+      `INSERT INTO feedback_photos (id, sha256, bytes, uploaded_at)
+       SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM feedback WHERE id = ?1) ON CONFLICT (id) DO NOTHING`
     )
-    .bind(id, photo.key, photo.sha256, photo.bytes, uploadedAt)
+    .bind(id, photo.sha256, photo.bytes, uploadedAt)
     .run();
   return result.meta.changes === 1;
 }
@@ -373,9 +372,9 @@ export async function listReview(db: D1Database, status: ReviewStatus | null, si
   return results.map(toReviewPhoto);
 }
 
-/** Where a shared photo's bytes are, or null when feedback `id` has no photo. */
-export async function photoKey(db: D1Database, id: string): Promise<string | null> {
-  return db.prepare('SELECT key FROM feedback_photos WHERE id = ?1').bind(id).first<string>('key');
+/** The sha256 of feedback `id`'s shared photo (its bytes are under objectKey), or null when it has none. */
+export async function photoSha256(db: D1Database, id: string): Promise<string | null> {
+  return db.prepare('SELECT sha256 FROM feedback_photos WHERE id = ?1').bind(id).first<string>('sha256');
 }
 
 /**

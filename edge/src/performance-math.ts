@@ -25,18 +25,14 @@ function hitsOver(m: ConfusionMatrix, actuals: readonly Label[]): { right: numbe
   return { right: actuals.reduce((s, a) => s + m[a][a], 0), n: actuals.reduce((s, a) => s + rowSum(m, a), 0) };
 }
 
-/** All feedback, "neither" included: calling a cat "neither" or a fox "cat" are both misses. */
-const ALL = LABELS;
 /** Photos that really show a cat or a dog; calling one "neither" counts as a miss. */
 const PETS = ['cat', 'dog'] as const;
 
-const shareOver = (m: ConfusionMatrix, actuals: readonly Label[]) => {
-  const { right, n } = hitsOver(m, actuals);
-  return ratio(right, n);
-};
+const share = ({ right, n }: { right: number; n: number }) => ratio(right, n);
 
-export const accuracy = (m: ConfusionMatrix) => shareOver(m, ALL);
-export const petAccuracy = (m: ConfusionMatrix) => shareOver(m, PETS);
+/** Over all feedback, "neither" included: calling a cat "neither" or a fox "cat" are both misses. */
+export const accuracy = (m: ConfusionMatrix) => share(hitsOver(m, LABELS));
+export const petAccuracy = (m: ConfusionMatrix) => share(hitsOver(m, PETS));
 
 const Z95 = 1.959963984540054;
 
@@ -53,11 +49,6 @@ export function wilsonInterval(successes: number, n: number): Interval | null {
   const half = (Z95 / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
-
-const intervalOver = (m: ConfusionMatrix, actuals: readonly Label[]) => {
-  const { right, n } = hitsOver(m, actuals);
-  return wilsonInterval(right, n);
-};
 
 /**
  * Per-version figures; `served` is each published version's share of installs now (see db.ts
@@ -79,17 +70,21 @@ export function buildPerformance(
   for (const r of latencyRows) entry(r.model_version).latency.push({ backend: r.backend, count: r.n, p50: r.p50, p95: r.p95, p99: r.p99 });
   const versions: VersionPerformance[] = [...byVersion.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([modelVersion, { confusion, latency }]) => ({
-      modelVersion,
-      feedbackCount: LABELS.reduce((s, a) => s + rowSum(confusion, a), 0),
-      accuracy: accuracy(confusion),
-      accuracyInterval: intervalOver(confusion, ALL),
-      petAccuracy: petAccuracy(confusion),
-      petAccuracyInterval: intervalOver(confusion, PETS),
-      servedPercent: served.get(modelVersion) ?? null,
-      perClass: { cat: classScores(confusion, 'cat'), dog: classScores(confusion, 'dog'), neither: classScores(confusion, 'neither') },
-      confusion,
-      latency
-    }));
+    .map(([modelVersion, { confusion, latency }]) => {
+      const all = hitsOver(confusion, LABELS);
+      const pets = hitsOver(confusion, PETS);
+      return {
+        modelVersion,
+        feedbackCount: all.n,
+        accuracy: share(all),
+        accuracyInterval: wilsonInterval(all.right, all.n),
+        petAccuracy: share(pets),
+        petAccuracyInterval: wilsonInterval(pets.right, pets.n),
+        servedPercent: served.get(modelVersion) ?? null,
+        perClass: { cat: classScores(confusion, 'cat'), dog: classScores(confusion, 'dog'), neither: classScores(confusion, 'neither') },
+        confusion,
+        latency
+      };
+    });
   return { generatedAt, versions };
 }

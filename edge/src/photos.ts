@@ -12,7 +12,7 @@ import { feedbackPhoto, insertPhoto, type StoredPhoto } from './db';
 import type { AppEnv } from './env';
 import { apiError } from './errors';
 import { sha256Hex } from './sha256';
-import { bodyUpTo, params } from './validate';
+import { bodyUpTo, params, requireType } from './validate';
 
 /** A feedback item's id in a path: a UUID, stored in lower case like the item itself. */
 export const FeedbackIdParam = z.strictObject({ id: z.uuid().transform((id) => id.toLowerCase()) });
@@ -21,12 +21,10 @@ export const FeedbackIdParam = z.strictObject({ id: z.uuid().transform((id) => i
 const isJpeg = (b: Uint8Array) => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 
 /** One object per (id, content): concurrent uploads of different bytes never overwrite each other. */
-const objectKey = (id: string, sha256: string) => `${id}/${sha256}.jpg`;
+export const objectKey = (id: string, sha256: string) => `${id}/${sha256}.jpg`;
 
-export const photos = new Hono<AppEnv>().put('/feedback/:id/photo', params(FeedbackIdParam), async (c) => {
+export const photos = new Hono<AppEnv>().put('/feedback/:id/photo', params(FeedbackIdParam), requireType('image/jpeg'), async (c) => {
   const { id } = c.req.valid('param');
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'image/jpeg') return apiError(c, 415, 'unsupported_media_type', `expected Content-Type image/jpeg, got ${type || 'none'}`);
   const bytes = await bodyUpTo(c.req.raw, MAX_PHOTO_BYTES);
   if (bytes === null) return apiError(c, 413, 'payload_too_large', `a photo may have at most ${MAX_PHOTO_BYTES} bytes`);
   if (!isJpeg(bytes)) return apiError(c, 415, 'unsupported_media_type', 'the body is not a JPEG (it must start with FF D8 FF)');
@@ -41,11 +39,11 @@ export const photos = new Hono<AppEnv>().put('/feedback/:id/photo', params(Feedb
   if (known.photo) return answer(known.photo, false);
 
   const sha256 = await sha256Hex(bytes);
-  const photo: StoredPhoto = { key: objectKey(id, sha256), sha256, bytes: bytes.byteLength };
-  await c.env.PHOTOS.put(photo.key, bytes, { httpMetadata: { contentType: 'image/jpeg' }, sha256 });
+  const photo: StoredPhoto = { sha256, bytes: bytes.byteLength };
+  await c.env.PHOTOS.put(objectKey(id, sha256), bytes, { httpMetadata: { contentType: 'image/jpeg' }, sha256 });
   if (await insertPhoto(c.env.DB, id, photo, new Date().toISOString())) return answer(photo, true);
   // A concurrent upload of this id was stored first: keep it, and drop our object unless it is the same one.
   const winner = (await feedbackPhoto(c.env.DB, id))?.photo ?? null;
-  if (winner?.key !== photo.key) await c.env.PHOTOS.delete(photo.key);
+  if (winner?.sha256 !== sha256) await c.env.PHOTOS.delete(objectKey(id, sha256));
   return winner ? answer(winner, false) : notFound();
 });

@@ -5,11 +5,11 @@
  */
 import { Hono } from 'hono';
 import { ReviewAction, type ReviewList, ReviewQuery } from './contract';
-import { listReview, photoKey, reviewPhoto } from './db';
+import { listReview, photoSha256, reviewPhoto } from './db';
 import type { AppEnv } from './env';
 import { apiError } from './errors';
 import { requireAdmin } from './admin-auth';
-import { FeedbackIdParam } from './photos';
+import { FeedbackIdParam, objectKey } from './photos';
 import { jsonBody, params, query } from './validate';
 
 const PRIVATE = 'private, no-store';
@@ -25,8 +25,8 @@ export const review = new Hono<AppEnv>()
   })
   .get('/review/:id/photo', requireAdmin, params(FeedbackIdParam), async (c) => {
     const { id } = c.req.valid('param');
-    const key = await photoKey(c.env.DB, id);
-    const obj = key === null ? null : await c.env.PHOTOS.get(key);
+    const sha256 = await photoSha256(c.env.DB, id);
+    const obj = sha256 === null ? null : await c.env.PHOTOS.get(objectKey(id, sha256));
     if (!obj) return apiError(c, 404, 'not_found', `no photo for feedback item ${id}`);
     return new Response(obj.body, {
       headers: { 'content-type': 'image/jpeg', 'content-length': String(obj.size), 'cache-control': PRIVATE }

@@ -21,13 +21,18 @@ function rejectInvalid(result: { success: true } | { success: false; error: { is
   return apiError(c, 400, 'validation_failed', `${field}: ${issue.message}`, field);
 }
 
-const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') {
-    return apiError(c, 415, 'unsupported_media_type', `expected Content-Type application/json, got ${type || 'none'}`);
-  }
-  await next();
-};
+/** 415 unless Content-Type, its parameters aside, is `mediaType`. */
+export function requireType(mediaType: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== mediaType) {
+      return apiError(c, 415, 'unsupported_media_type', `expected Content-Type ${mediaType}, got ${type || 'none'}`);
+    }
+    await next();
+  };
+}
+
+const requireJson = requireType('application/json');
 
 /** `limit` names the var holding the byte limit, read per request so wrangler vars apply. */
 function limitBody(limit: keyof Pick<Bindings, 'MAX_BODY_BYTES' | 'MAX_PUBLISH_BYTES'>, fallback: number): MiddlewareHandler<AppEnv> {
@@ -79,7 +84,8 @@ export function params<T extends z.ZodType>(schema: T) {
 /**
  * A raw body's bytes, or null when it is longer than `max`: a Content-Length above it is refused
  * unread, and the body itself is counted as it streams in (a header may understate it), so at most
- * `max` bytes plus one chunk are ever held.
+ * `max` bytes plus one chunk are ever held. Not hono's bodyLimit: that one reads nothing when a
+ * Content-Length at or under the limit is given, so an understated one lets any size through.
  */
 export async function bodyUpTo(req: Request, max: number): Promise<Uint8Array | null> {
   if (Number(req.headers.get('content-length') ?? 0) > max) return null;

@@ -117,7 +117,7 @@ describe('D1 migrations', () => {
 
     const photo = (status: string, label: string | null) =>
       env.DB.prepare(
-        "INSERT INTO feedback_photos (id, key, sha256, bytes, uploaded_at, status, label) VALUES ('11111111-1111-4111-8111-111111111111', 'k', 's', 1, ?, ?, ?)"
+        "INSERT INTO feedback_photos (id, sha256, bytes, uploaded_at, status, label) VALUES ('11111111-1111-4111-8111-111111111111', 's', 1, ?, ?, ?)"
       )
         .bind(T1, status, label)
         .run();

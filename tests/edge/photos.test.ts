@@ -46,7 +46,7 @@ describe('PUT /api/feedback/:id/photo', () => {
     const row = await env.DB.prepare('SELECT * FROM feedback_photos WHERE id = ?').bind(id).first();
     expect(row).toMatchObject({ sha256, bytes: 5000, status: 'pending', label: null, reviewed_at: null });
     const objects = await storedObjects();
-    expect(objects.map((o) => o.key)).toEqual([row!.key]);
+    expect(objects.map((o) => o.key)).toEqual([`${id}/${sha256}.jpg`]);
     expect(objects[0]!.key.startsWith(`${id}/`)).toBe(true);
     expect(await sha256Hex(objects[0]!.bytes)).toBe(sha256);
   });

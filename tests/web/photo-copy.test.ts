@@ -5,21 +5,22 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { PHOTO_MAX_SIDE } from '../../edge/src/contract.ts';
-import { copySize, withoutMetadata } from '../../web/src/lib/photo-copy.ts';
+import { fitWithin } from '../../web/src/lib/classifier/preprocess.ts';
+import { withoutMetadata } from '../../web/src/lib/photo-copy.ts';
 
-describe('copySize', () => {
+describe("fitWithin, the copy's size", () => {
   it(`scales the longest side down to ${PHOTO_MAX_SIDE} px and keeps the aspect ratio`, () => {
     expect(PHOTO_MAX_SIDE).toBe(320);
-    expect(copySize(4000, 3000)).toEqual({ width: 320, height: 240 });
-    expect(copySize(3000, 4000)).toEqual({ width: 240, height: 320 });
-    expect(copySize(1080, 1920)).toEqual({ width: 180, height: 320 });
-    expect(copySize(640, 640)).toEqual({ width: 320, height: 320 });
+    expect(fitWithin(4000, 3000, PHOTO_MAX_SIDE)).toEqual({ width: 320, height: 240 });
+    expect(fitWithin(3000, 4000, PHOTO_MAX_SIDE)).toEqual({ width: 240, height: 320 });
+    expect(fitWithin(1080, 1920, PHOTO_MAX_SIDE)).toEqual({ width: 180, height: 320 });
+    expect(fitWithin(640, 640, PHOTO_MAX_SIDE)).toEqual({ width: 320, height: 320 });
   });
 
   it('never upscales, and never makes a side zero', () => {
-    expect(copySize(200, 100)).toEqual({ width: 200, height: 100 });
-    expect(copySize(320, 10)).toEqual({ width: 320, height: 10 });
-    expect(copySize(10_000, 3)).toEqual({ width: 320, height: 1 });
+    expect(fitWithin(200, 100, PHOTO_MAX_SIDE)).toEqual({ width: 200, height: 100 });
+    expect(fitWithin(320, 10, PHOTO_MAX_SIDE)).toEqual({ width: 320, height: 10 });
+    expect(fitWithin(10_000, 3, PHOTO_MAX_SIDE)).toEqual({ width: 320, height: 1 });
   });
 });
 

@@ -13,7 +13,6 @@ import { ClassifierClient } from './classifier/client';
 import type { LoadedModel } from './classifier/protocol';
 import { decodePhoto, encodePreview, modelInput } from './classifier/image';
 import type { ImageInput } from './classifier/protocol';
-import { cropRect } from './classifier/preprocess';
 import { openPawlensDB, type PawlensDB, type PhotoCopy } from './db';
 import { feedbackItem } from './feedback';
 import { browserModelStore } from './model-store/browser';
@@ -207,8 +206,9 @@ class PawlensApp {
   /**
    * Classifies a photo file. `onPreview` gets the downscaled photo to show, before the verdict (at
    * once, even while the model is still loading: a photo chosen early is classified when it is ready).
+   * `telemetry: false` records nothing.
    */
-  async classifyPhoto(file: Blob, name: string, onPreview: (preview: Blob) => void): Promise<Classified> {
+  async classifyPhoto(file: Blob, name: string, onPreview: (preview: Blob) => void, { telemetry = true } = {}): Promise<Classified> {
     void this.ensureClassifier();
     const client = this.worker();
     let image: ImageInput = { kind: 'blob', blob: file, name };
@@ -220,7 +220,7 @@ class PawlensApp {
       const { inputSize, normalization, crop } = this.model!.metadata;
       image = { kind: 'pixels', pixels: modelInput(photo, inputSize, normalization, crop) };
     }
-    return this.record(await client.classify(image, onPreview), true);
+    return this.record(await client.classify(image, onPreview), telemetry);
   }
 
   /** Classifies a camera frame (already at the model's input size); live frames send no telemetry. */
@@ -228,18 +228,11 @@ class PawlensApp {
     return this.record(await this.worker().classify({ kind: 'bitmap', bitmap }), false);
   }
 
-  /**
-   * Classifies a photo with the current model and records nothing (the review page checks shared
-   * photos with it). The worker gets the model's centre crop at its input size, as from the camera.
-   */
+  /** Classifies a photo as any other, recording nothing (the review page checks shared photos with it). */
   async classifyQuietly(photo: Blob): Promise<Classified> {
     await this.ensureClassifier();
     if (!this.model) throw new Error(this.status || 'The classifier is not ready.');
-    const { inputSize: [h, w], crop } = this.model.metadata;
-    const full = await createImageBitmap(photo, { imageOrientation: 'from-image' });
-    const r = cropRect(full.width, full.height, crop);
-    const bitmap = await createImageBitmap(full, r.left, r.top, r.width, r.height, { resizeWidth: w, resizeHeight: h, resizeQuality: 'high' }).finally(() => full.close());
-    return this.record(await this.worker().classify({ kind: 'bitmap', bitmap }), false);
+    return this.classifyPhoto(photo, 'This photo', () => {}, { telemetry: false });
   }
 
   /** Names the model version and, for photos, records telemetry. */

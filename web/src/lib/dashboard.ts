@@ -53,8 +53,8 @@ export function noAccuracyReason(v: Pick<VersionPerformance, 'feedbackCount'>, w
   return v.feedbackCount === 1 ? 'the one answer was about a photo with no cat or dog' : `all ${v.feedbackCount} answers were about photos with no cat or dog`;
 }
 
-/** "50 %" style, one decimal. */
-const percent = (v: number) => `${(v * 100).toFixed(1)} %`;
+/** "50.0 %": a share, one decimal. */
+export const percent = (v: number) => `${(v * 100).toFixed(1)} %`;
 
 /** A share with its 95 % confidence interval: "82.0 % (95 % CI 71.3–89.6 %)"; a dash without one. */
 export function withInterval(value: number | null, interval: Interval | null): string {

@@ -13,7 +13,6 @@ import {
   ReviewPhoto,
   type FeedbackItem,
   type ReviewAction,
-  type ReviewQuery,
   type TelemetryItem
 } from '../../../../edge/src/contract';
 import type { z } from 'zod';
@@ -102,10 +101,8 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
       });
     },
     /** Shared photos for review (admin), newest upload first. */
-    reviewList(token: string, query: ReviewQuery = {}): Promise<ReviewList> {
-      const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
-      const qs = params.size ? `?${params}` : '';
-      return request(ReviewList, `/api/review${qs}`, { headers: admin(token), cache: 'no-store' });
+    reviewList(token: string): Promise<ReviewList> {
+      return request(ReviewList, '/api/review', { headers: admin(token), cache: 'no-store' });
     },
     async reviewPhoto(token: string, id: string): Promise<Blob> {
       const path = `/api/review/${encodeURIComponent(id)}/photo`;

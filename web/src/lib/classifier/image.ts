@@ -59,18 +59,18 @@ export async function decodePhoto(blob: Blob, name = 'This file'): Promise<AnyCa
   }
 }
 
-/** Copies a frame (a video, a bitmap) into a canvas no larger than MAX_SIDE. */
-export function drawWithin(source: CanvasImageSource, width: number, height: number): AnyCanvas {
-  const size = fitWithin(width, height, MAX_SIDE);
+/** Copies a frame (a video, a bitmap) into a canvas no larger than `maxSide` on its longest side. */
+export function drawWithin(source: CanvasImageSource, width: number, height: number, maxSide = MAX_SIDE): AnyCanvas {
+  const size = fitWithin(width, height, maxSide);
   const canvas = newCanvas(size.width, size.height);
   context2d(canvas).drawImage(source, 0, 0, size.width, size.height);
   return canvas;
 }
 
 /** The photo as a JPEG for showing it (the page displays this, never the full-size original). */
-export function encodePreview(canvas: AnyCanvas): Promise<Blob> {
-  if ('convertToBlob' in canvas) return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
-  return new Promise((ok, fail) => canvas.toBlob((b) => (b ? ok(b) : fail(new Error('This browser cannot encode images.'))), 'image/jpeg', 0.85));
+export function encodePreview(canvas: AnyCanvas, quality = 0.85): Promise<Blob> {
+  if ('convertToBlob' in canvas) return canvas.convertToBlob({ type: 'image/jpeg', quality });
+  return new Promise((ok, fail) => canvas.toBlob((b) => (b ? ok(b) : fail(new Error('This browser cannot encode images.'))), 'image/jpeg', quality));
 }
 
 let inputCanvas: AnyCanvas | undefined;
