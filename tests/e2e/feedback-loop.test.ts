@@ -203,6 +203,7 @@ describe.skipIf(!run)('the feedback loop, end to end (issue 11)', () => {
       'training/src/cli.ts', 'train',
       '--data', pets, '--data', pulled,
       '--no-neither', '--no-extra', '--synthetic', '0', '--epochs', '2', '--quantize', 'uint8-large',
+      '--backbones-root', BACKBONES,
       '--out', candidate, '--runs', runs, '--cache', join(work, 'cache', 'activations')
     );
     expect(r.status, r.stderr).toBe(0);
