@@ -1,16 +1,18 @@
 /**
  * The one API contract: request/response schemas shared by the edge worker (which validates
- * every input with them) and the web app (which types its client from them).
+ * every input with them) and the web app (which types its client from them and loads them when it
+ * first validates). Its plain values live in contract-constants.ts.
  * Keep this file free of runtime dependencies other than zod so both sides can bundle it.
  */
 import { z } from 'zod';
+import { LABELS, MAX_BATCH } from './contract-constants';
+
+export { LABELS, MAX_BATCH, MAX_PHOTO_BYTES, PHOTO_MAX_SIDE } from './contract-constants';
 
 // The app runs under a CSP without 'unsafe-eval' and Workers forbid eval: zod must not compile
 // parsers with `new Function` (its probe for that alone is a reported CSP violation).
 z.config({ jitless: true });
 
-/** What a model can say, in output order: index 0 = cat, 1 = dog, 2 = neither (no cat or dog in the photo). */
-export const LABELS = ['cat', 'dog', 'neither'] as const;
 export const Label = z.enum(LABELS);
 export type Label = z.infer<typeof Label>;
 
@@ -34,8 +36,6 @@ export type Backend = z.infer<typeof Backend>;
 
 export const UserAgentClass = z.enum(['mobile', 'tablet', 'desktop', 'other']);
 export type UserAgentClass = z.infer<typeof UserAgentClass>;
-
-export const MAX_BATCH = 100;
 
 /** Model versions are semver or date-based (e.g. 2026.11.24-1a2b3c); safe as an R2 key part. */
 export const ModelVersion = z
@@ -301,10 +301,6 @@ export type LifecycleResult = z.infer<typeof LifecycleResult>;
 
 // ---- Feedback photos (opt-in) and their review ----
 
-/** Longest side of a shared photo: the app downsizes to this and re-encodes as JPEG, which drops EXIF and all metadata. */
-export const PHOTO_MAX_SIDE = 320;
-/** `PUT /api/feedback/:id/photo` takes `image/jpeg` bytes (magic FF D8 FF) up to this size. */
-export const MAX_PHOTO_BYTES = 256 * 1024;
 
 /** Answer to the photo upload; `stored: false` when this id already had its photo (the same bytes or not, it is kept once). */
 export const PhotoUploadResult = z.object({ id: z.uuid(), sha256: Sha256Hex, bytes: z.number().int(), stored: z.boolean() });

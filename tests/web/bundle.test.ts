@@ -1,6 +1,7 @@
 /**
  * The page's own JavaScript stays free of TensorFlow.js: it lives in the classifier's worker, and on
- * the page it would be parsed and evaluated on the main thread at every start (blocking time).
+ * the page it would be parsed and evaluated on the main thread at every start (blocking time). For
+ * the same reason the home page starts without zod and the schemas, which it loads on first use.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ if (!built) console.warn(`SKIP: no build at ${IMMUTABLE} (vite build)`);
 
 /** A string every TensorFlow.js core bundle carries (tfjs-core's disposed-tensor check). */
 const TFJS_MARK = 'Tensor is disposed';
+/** The name of zod's error class, which every zod bundle carries. */
+const ZOD_MARK = 'ZodError';
 
 describe.skipIf(!built)('the built app', () => {
   it('has TensorFlow.js in the worker\'s chunks only, not in the page\'s', () => {
@@ -21,4 +24,20 @@ describe.skipIf(!built)('the built app', () => {
     expect(page.filter((f) => readFileSync(f, 'utf8').includes(TFJS_MARK))).toEqual([]);
     expect(js('workers/chunks').some((f) => readFileSync(f, 'utf8').includes(TFJS_MARK))).toBe(true);
   });
+
+  it('starts the home page without zod: none of the scripts it preloads carries it', () => {
+    const html = readFileSync(join(BUILD, 'index.html'), 'utf8');
+    const preloaded = [...html.matchAll(/href="\.?\/?(_app\/immutable\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(preloaded.length).toBeGreaterThan(3);
+    expect(preloaded.filter((f) => readFileSync(join(BUILD, f), 'utf8').includes(ZOD_MARK))).toEqual([]);
+    // ... while the schemas are still in the app, in a chunk of their own.
+    expect(readdirSync(join(IMMUTABLE, 'chunks')).some((f) => readFileSync(join(IMMUTABLE, 'chunks', f), 'utf8').includes(ZOD_MARK))).toBe(true);
+  });
+
+  it('bundles the schemas into the service worker, which may not import()', () => {
+    const sw = readFileSync(join(BUILD, 'service-worker.js'), 'utf8');
+    expect(sw).toContain(ZOD_MARK);
+    expect(sw).not.toMatch(/\bimport\(/);
+  });
 });
+

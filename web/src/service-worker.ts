@@ -17,6 +17,9 @@ import { MODEL_CACHE, isImmutableModelUrl } from '$lib/model-store/urls';
 import { Outbox, OUTBOX_CHANNEL, SYNC_TAG } from '$lib/outbox/outbox';
 import { loadSettings } from '$lib/settings';
 import { receiveShare, SHARE_ACTION, SHARE_PARAM } from '$lib/share';
+// The schemas are bundled into this script: the outbox and the API client load them with import(),
+// which a service worker may not do, and an import() of a module already in the bundle needs no fetch.
+import '../../edge/src/contract';
 
 declare const self: ServiceWorkerGlobalScope;
 

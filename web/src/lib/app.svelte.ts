@@ -7,7 +7,6 @@ import type { Actual, ModelMetadata } from '../../../edge/src/contract';
 import shipped from 'virtual:pawlens/shipped-model';
 import { api } from './api/client';
 import type { Prediction } from './classifier/classifier';
-import { readMetadata } from './classifier/metadata';
 import type { BackendName } from './classifier/backends';
 import { ClassifierClient } from './classifier/client';
 import type { LoadedModel } from './classifier/protocol';
@@ -164,6 +163,8 @@ class PawlensApp {
     if (this.model) return this.model;
     this.store ??= browserModelStore(this.db!, shipped);
     const store = await this.store;
+    // The schema check loads zod: only the pages with a model card (not the home page) get here.
+    const { readMetadata } = await import('./classifier/metadata');
     for (const source of await store.candidates()) {
       try {
         const files = await store.fetchVerified({ ...source, files: source.files.filter((f) => f.path === 'metadata.json') });

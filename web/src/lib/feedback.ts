@@ -1,5 +1,6 @@
 /** "Was it right?": the answers offered for a verdict, and the feedback item an answer becomes. Pure. */
-import { LABELS, type FeedbackItem, type Label, type Verdict } from '../../../edge/src/contract';
+import type { FeedbackItem, Label, Verdict } from '../../../edge/src/contract';
+import { LABELS } from '../../../edge/src/contract-constants';
 import type { Prediction } from './classifier/classifier';
 
 export interface FeedbackChoice {

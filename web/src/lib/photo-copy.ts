@@ -5,7 +5,7 @@
  * or other metadata survives; what the browser's encoder adds of its own (Chromium writes an sRGB
  * ICC profile) is cut too, so the copy is the JFIF header and the image, nothing else.
  */
-import { MAX_PHOTO_BYTES, PHOTO_MAX_SIDE } from '../../../edge/src/contract';
+import { MAX_PHOTO_BYTES, PHOTO_MAX_SIDE } from '../../../edge/src/contract-constants';
 import { sha256Hex } from '../../../edge/src/sha256';
 import { drawWithin, encodePreview, type AnyCanvas } from './classifier/image';
 import type { PhotoCopy } from './db';

@@ -1,5 +1,6 @@
 /** How a verdict reads on screen, and which probabilities a result shows. Pure: no DOM, no tfjs. */
-import { LABELS, type Label, type Verdict } from '../../../edge/src/contract';
+import type { Label, Verdict } from '../../../edge/src/contract';
+import { LABELS } from '../../../edge/src/contract-constants';
 import type { Probabilities, VerdictResult } from './classifier/verdict';
 
 export const HEADLINES: Record<Verdict, string> = {

@@ -1,21 +1,11 @@
 /**
  * Typed client for the edge API. Every body is parsed with the shared contract, so a server that
- * drifts from it fails loudly here instead of deep inside the UI.
+ * drifts from it fails loudly here instead of deep inside the UI. The schemas load with the first
+ * answer (see schemas.ts).
  */
-import {
-  BatchResult,
-  ErrorBody,
-  Health,
-  LatestModel,
-  Performance,
-  PhotoUploadResult,
-  ReviewList,
-  ReviewPhoto,
-  type FeedbackItem,
-  type ReviewAction,
-  type TelemetryItem
-} from '../../../../edge/src/contract';
+import type { BatchResult, FeedbackItem, LatestModel, PhotoUploadResult, ReviewAction, ReviewList, ReviewPhoto, TelemetryItem } from '../../../../edge/src/contract';
 import type { z } from 'zod';
+import { schemas, type Schemas } from './schemas';
 
 export class ApiError extends Error {
   constructor(
@@ -44,7 +34,7 @@ export type OutboxItem<K extends OutboxKind> = K extends 'feedback' ? FeedbackIt
 
 /** The ApiError a failed response stands for (its JSON error body when it has one). */
 async function failure(res: Response, path: string): Promise<ApiError> {
-  const err = ErrorBody.safeParse(await res.json().catch(() => null));
+  const err = (await schemas()).ErrorBody.safeParse(await res.json().catch(() => null));
   const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
   return err.success
     ? new ApiError(res.status, err.data.error.code, err.data.error.message, retryAfter)
@@ -52,16 +42,18 @@ async function failure(res: Response, path: string): Promise<ApiError> {
 }
 
 export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...a)) {
-  async function request<S extends z.ZodType>(schema: S, path: string, init?: RequestInit): Promise<z.infer<S>> {
+  /** `schema` picks the answer's schema from the contract. */
+  async function request<S extends z.ZodType>(schema: (c: Schemas) => S, path: string, init?: RequestInit): Promise<z.infer<S>> {
     const res = await fetchFn(base + path, init);
     if (!res.ok) throw await failure(res, path);
-    return schema.parse(await res.json().catch(() => null));
+    const body: unknown = await res.json().catch(() => null);
+    return schema(await schemas()).parse(body);
   }
 
   /** `installId` lets the server rate-limit this install apart from others on the same address. */
   const installHeader = (installId?: string): Record<string, string> => (installId ? { 'X-Install-Id': installId } : {});
   const post = (path: string, items: unknown[], installId?: string) =>
-    request(BatchResult, path, {
+    request((c) => c.BatchResult, path, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...installHeader(installId) },
       body: JSON.stringify({ items })
@@ -69,10 +61,10 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
   const admin = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   return {
-    health: () => request(Health, '/api/health', { cache: 'no-store' }),
+    health: () => request((c) => c.Health, '/api/health', { cache: 'no-store' }),
     performance: (modelVersion?: string) =>
       request(
-        Performance,
+        (c) => c.Performance,
         `/api/performance${modelVersion ? `?modelVersion=${encodeURIComponent(modelVersion)}` : ''}`,
         { cache: 'no-store' }
       ),
@@ -83,7 +75,7 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
     async latestModel(rolloutId?: string): Promise<LatestModel | null> {
       const query = rolloutId ? `?install=${encodeURIComponent(rolloutId)}` : '';
       try {
-        return await request(LatestModel, `/api/models/latest${query}`, { cache: 'no-store' });
+        return await request((c) => c.LatestModel, `/api/models/latest${query}`, { cache: 'no-store' });
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) return null;
         throw e;
@@ -94,7 +86,7 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
     },
     /** The shared copy of a feedback item's photo; the server keeps the first one per id. */
     uploadPhoto(id: string, jpeg: ArrayBuffer, installId?: string): Promise<PhotoUploadResult> {
-      return request(PhotoUploadResult, `/api/feedback/${encodeURIComponent(id)}/photo`, {
+      return request((c) => c.PhotoUploadResult, `/api/feedback/${encodeURIComponent(id)}/photo`, {
         method: 'PUT',
         headers: { 'Content-Type': 'image/jpeg', ...installHeader(installId) },
         body: jpeg
@@ -102,7 +94,7 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
     },
     /** Shared photos for review (admin), newest upload first. */
     reviewList(token: string): Promise<ReviewList> {
-      return request(ReviewList, '/api/review', { headers: admin(token), cache: 'no-store' });
+      return request((c) => c.ReviewList, '/api/review', { headers: admin(token), cache: 'no-store' });
     },
     async reviewPhoto(token: string, id: string): Promise<Blob> {
       const path = `/api/review/${encodeURIComponent(id)}/photo`;
@@ -112,7 +104,7 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
     },
     /** Approves, relabels or rejects a shared photo (admin); answers with the photo as it is now. */
     review(token: string, id: string, action: ReviewAction): Promise<ReviewPhoto> {
-      return request(ReviewPhoto, `/api/review/${encodeURIComponent(id)}`, {
+      return request((c) => c.ReviewPhoto, `/api/review/${encodeURIComponent(id)}`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', ...admin(token) },
         body: JSON.stringify(action)

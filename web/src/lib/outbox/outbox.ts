@@ -13,12 +13,16 @@
  * becomes a photo entry that leaves after its upload. Turning photo sharing off deletes them all.
  * Works in the page and in the service worker (Background Sync).
  */
-import { FeedbackItem, MAX_BATCH, TelemetryItem, type BatchResult, type PhotoUploadResult } from '../../../../edge/src/contract';
+import type { BatchResult, PhotoUploadResult } from '../../../../edge/src/contract';
+import { MAX_BATCH } from '../../../../edge/src/contract-constants';
 import { ApiError, type OutboxItem, type OutboxKind } from '../api/client';
+import { schemas } from '../api/schemas';
 import { keptRandomId, type OutboxEntry, type PawlensDB, type PhotoCopy } from '../db';
 
 export const OUTBOX_KINDS: readonly OutboxKind[] = ['feedback', 'telemetry'];
-const SCHEMAS = { feedback: FeedbackItem, telemetry: TelemetryItem } as const;
+const SCHEMA = { feedback: 'FeedbackItem', telemetry: 'TelemetryItem' } as const;
+/** The item checked against its contract schema (loaded on first use). */
+const validated = async <K extends OutboxKind>(kind: K, item: OutboxItem<K>) => (await schemas())[SCHEMA[kind]].parse(item);
 
 /** Channel on which every realm announces outbox changes, so a page sees what the service worker sent. */
 export const OUTBOX_CHANNEL = 'pawlens-outbox';
@@ -86,7 +90,7 @@ export class Outbox {
 
   /** Validates and stores an item, a feedback answer with its photo's copy if given; it is sent by the next flush. */
   async add<K extends OutboxKind>(kind: K, item: OutboxItem<K>, photo?: K extends 'feedback' ? PhotoCopy : never): Promise<void> {
-    const parsed = SCHEMAS[kind].parse(item);
+    const parsed = await validated(kind, item);
     await this.opts.db.add('outbox', { kind, id: parsed.id, item: parsed, ...(photo ? { photo } : {}) } as OutboxEntry);
     this.opts.onChange?.();
   }
@@ -117,7 +121,7 @@ export class Outbox {
    * already has the item. While a send of it is under way, waits for that send to end first.
    */
   async change<K extends OutboxKind>(kind: K, item: OutboxItem<K>): Promise<'changed' | 'sent'> {
-    const parsed = SCHEMAS[kind].parse(item);
+    const parsed = await validated(kind, item);
     for (;;) {
       const tx = this.opts.db.transaction('outbox', 'readwrite');
       const found = await tx.store.index('id').get(parsed.id);
