@@ -9,11 +9,15 @@ import { describe, expect, it } from 'vitest';
 import { createApi } from '../../web/src/lib/api/client.ts';
 import { openPawlensDB, rolloutId } from '../../web/src/lib/db.ts';
 import { installId } from '../../web/src/lib/outbox/outbox.ts';
+import * as contract from '../../edge/src/contract.ts';
+
+/** The contract's schemas, as the service worker has them (bundled). */
+const schemas = async () => contract;
 
 /** The client over a recording fetch that answers every request with `body`. */
 function recordingApi(body: unknown, status = 200) {
   const requests: Request[] = [];
-  const api = createApi('http://pawlens.test', async (input, init) => {
+  const api = createApi(schemas, 'http://pawlens.test', async (input, init) => {
     requests.push(new Request(input, init));
     return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   });

@@ -10,6 +10,10 @@ import type { BatchResult, FeedbackItem, PhotoUploadResult } from '../../edge/sr
 import { ApiError } from '../../web/src/lib/api/client.ts';
 import { openPawlensDB, type PhotoCopy } from '../../web/src/lib/db.ts';
 import { Outbox, type OutboxOptions } from '../../web/src/lib/outbox/outbox.ts';
+import * as contract from '../../edge/src/contract.ts';
+
+/** The contract's schemas, as the service worker has them (bundled). */
+const schemas = async () => contract;
 
 const answer = (actual: FeedbackItem['actual'] = 'cat'): FeedbackItem => ({
   id: randomUUID(),
@@ -66,6 +70,7 @@ async function setup(opts: Partial<OutboxOptions> = {}) {
   const setting = { sharing: true, photos: true };
   const outbox = new Outbox({
     db,
+    schemas,
     send: server.send,
     upload: server.upload,
     enabled: async () => setting.sharing,
@@ -194,7 +199,7 @@ describe('feedback photos in the outbox', () => {
     let release!: () => void;
     const hold = new Promise<void>((ok) => (release = ok));
     const slow = async (id: string, jpeg: ArrayBuffer) => (await hold, server.upload(id, jpeg));
-    const worker = new Outbox({ db, send: server.send, upload: slow, enabled: async () => true, photos: async () => true });
+    const worker = new Outbox({ db, schemas, send: server.send, upload: slow, enabled: async () => true, photos: async () => true });
     const item = answer();
     await page.add('feedback', item, copy('twice'));
     const first = worker.flush();

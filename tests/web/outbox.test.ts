@@ -5,6 +5,10 @@ import type { BatchResult, FeedbackItem, TelemetryItem } from '../../edge/src/co
 import { ApiError, parseRetryAfter, type OutboxKind } from '../../web/src/lib/api/client.ts';
 import { openPawlensDB } from '../../web/src/lib/db.ts';
 import { Outbox, backoffDelay, type OutboxOptions } from '../../web/src/lib/outbox/outbox.ts';
+import * as contract from '../../edge/src/contract.ts';
+
+/** The contract's schemas, as the service worker has them (bundled). */
+const schemas = async () => contract;
 
 const feedback = (n = 0): FeedbackItem => ({
   id: randomUUID(),
@@ -51,7 +55,7 @@ async function setup(opts: Partial<OutboxOptions> = {}) {
   const db = await openPawlensDB(`outbox-test-${randomUUID()}`);
   const server = fakeServer();
   let enabled = true;
-  const outbox = new Outbox({ db, send: server.send, enabled: async () => enabled, ...opts });
+  const outbox = new Outbox({ db, schemas, send: server.send, enabled: async () => enabled, ...opts });
   return { db, server, outbox, setEnabled: (v: boolean) => (enabled = v) };
 }
 
@@ -109,6 +113,7 @@ describe('outbox', () => {
     const [a, b] = [feedback(0), feedback(1)];
     const partial = new Outbox({
       db,
+      schemas,
       enabled: async () => true,
       send: async () => ({ accepted: [a.id], duplicates: [] })
     });
@@ -185,7 +190,7 @@ describe('outbox', () => {
     await outbox.add('feedback', feedback(0));
     await outbox.flush();
     await outbox.add('telemetry', telemetry());
-    await new Outbox({ db, send: server.send, enabled: async () => true }).flush();
+    await new Outbox({ db, schemas, send: server.send, enabled: async () => true }).flush();
     const ids = server.calls.map((c) => c.installId);
     expect(ids).toHaveLength(2);
     expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
@@ -273,7 +278,7 @@ describe('outbox', () => {
 
     it('lets two outboxes on one database (page and service worker) never send an entry at the same time', async () => {
       const { db, server, outbox: page } = await withAnswerServer();
-      const worker = new Outbox({ db, send: server.send, enabled: async () => true });
+      const worker = new Outbox({ db, schemas, send: server.send, enabled: async () => true });
       const items = [feedback(0), feedback(1), feedback(2)];
       for (const i of items) await page.add('feedback', i);
       let release!: () => void;
@@ -289,7 +294,7 @@ describe('outbox', () => {
 
     it('sends, by itself, what the service worker held and gave back after a failed send', async () => {
       const { db, server, outbox: page } = await withAnswerServer({ retryTimer: true });
-      const worker = new Outbox({ db, send: server.send, enabled: async () => true });
+      const worker = new Outbox({ db, schemas, send: server.send, enabled: async () => true });
       const item = feedback();
       await page.add('feedback', item);
       let fail!: (e: Error) => void;

@@ -11,15 +11,18 @@ import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { CacheFirst } from 'workbox-strategies';
-import { api } from '$lib/api/client';
+import { createApi } from '$lib/api/client';
 import { openPawlensDB } from '$lib/db';
 import { MODEL_CACHE, isImmutableModelUrl } from '$lib/model-store/urls';
 import { Outbox, OUTBOX_CHANNEL, SYNC_TAG } from '$lib/outbox/outbox';
 import { loadSettings } from '$lib/settings';
 import { receiveShare, SHARE_ACTION, SHARE_PARAM } from '$lib/share';
-// The schemas are bundled into this script: the outbox and the API client load them with import(),
-// which a service worker may not do, and an import() of a module already in the bundle needs no fetch.
-import '../../edge/src/contract';
+import * as contract from '../../edge/src/contract';
+
+// The page loads the schemas on first use with import(), which a service worker may not do: here
+// they are part of the script.
+const schemas = async () => contract;
+const api = createApi(schemas);
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -55,6 +58,7 @@ self.addEventListener('sync', (event) => {
       const channel = new BroadcastChannel(OUTBOX_CHANNEL);
       const outbox = new Outbox({
         db,
+        schemas,
         send: api.send,
         upload: api.uploadPhoto,
         enabled: async () => (await loadSettings(db)).sharing,

@@ -5,7 +5,7 @@
  */
 import type { Actual, ModelMetadata } from '../../../edge/src/contract';
 import shipped from 'virtual:pawlens/shipped-model';
-import { api } from './api/client';
+import { api, loadSchemas } from './api/api';
 import type { Prediction } from './classifier/classifier';
 import type { BackendName } from './classifier/backends';
 import { ClassifierClient } from './classifier/client';
@@ -83,6 +83,7 @@ class PawlensApp {
     channel.onmessage = () => void this.refreshCounts();
     const outbox = (this.outbox = new Outbox({
       db,
+      schemas: loadSchemas,
       send: api.send,
       upload: api.uploadPhoto,
       enabled: async () => this.settings.sharing,

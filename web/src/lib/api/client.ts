@@ -1,11 +1,11 @@
 /**
  * Typed client for the edge API. Every body is parsed with the shared contract, so a server that
- * drifts from it fails loudly here instead of deep inside the UI. The schemas load with the first
- * answer (see schemas.ts).
+ * drifts from it fails loudly here instead of deep inside the UI. Each realm says where the schemas
+ * come from (see schemas.ts); the page's client is in api.ts.
  */
 import type { BatchResult, FeedbackItem, LatestModel, PhotoUploadResult, ReviewAction, ReviewList, ReviewPhoto, TelemetryItem } from '../../../../edge/src/contract';
 import type { z } from 'zod';
-import { schemas, type Schemas } from './schemas';
+import type { Schemas, SchemaSource } from './schemas';
 
 export class ApiError extends Error {
   constructor(
@@ -33,7 +33,7 @@ export type OutboxKind = 'feedback' | 'telemetry';
 export type OutboxItem<K extends OutboxKind> = K extends 'feedback' ? FeedbackItem : TelemetryItem;
 
 /** The ApiError a failed response stands for (its JSON error body when it has one). */
-async function failure(res: Response, path: string): Promise<ApiError> {
+async function failure(res: Response, path: string, schemas: SchemaSource): Promise<ApiError> {
   const err = (await schemas()).ErrorBody.safeParse(await res.json().catch(() => null));
   const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
   return err.success
@@ -41,11 +41,11 @@ async function failure(res: Response, path: string): Promise<ApiError> {
     : new ApiError(res.status, 'http_error', `HTTP ${res.status} from ${path}`, retryAfter);
 }
 
-export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...a)) {
+export function createApi(schemas: SchemaSource, base = '', fetchFn: typeof fetch = (...a) => fetch(...a)) {
   /** `schema` picks the answer's schema from the contract. */
   async function request<S extends z.ZodType>(schema: (c: Schemas) => S, path: string, init?: RequestInit): Promise<z.infer<S>> {
     const res = await fetchFn(base + path, init);
-    if (!res.ok) throw await failure(res, path);
+    if (!res.ok) throw await failure(res, path, schemas);
     const body: unknown = await res.json().catch(() => null);
     return schema(await schemas()).parse(body);
   }
@@ -99,7 +99,7 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
     async reviewPhoto(token: string, id: string): Promise<Blob> {
       const path = `/api/review/${encodeURIComponent(id)}/photo`;
       const res = await fetchFn(base + path, { headers: admin(token) });
-      if (!res.ok) throw await failure(res, path);
+      if (!res.ok) throw await failure(res, path, schemas);
       return res.blob();
     },
     /** Approves, relabels or rejects a shared photo (admin); answers with the photo as it is now. */
@@ -116,4 +116,3 @@ export function createApi(base = '', fetchFn: typeof fetch = (...a) => fetch(...
 }
 
 export type Api = ReturnType<typeof createApi>;
-export const api = createApi();

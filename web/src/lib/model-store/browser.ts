@@ -3,7 +3,7 @@
  * model, and the page, which only reads metadata.json for the model card): Cache Storage for the
  * files, the app's IndexedDB for which version is active, the API for what is published.
  */
-import { api } from '../api/client';
+import { api } from '../api/api';
 import { rolloutId, type PawlensDB } from '../db';
 import { ModelStore, type ModelStoreDeps } from './store';
 import { MODEL_CACHE } from './urls';

@@ -16,13 +16,11 @@
 import type { BatchResult, PhotoUploadResult } from '../../../../edge/src/contract';
 import { MAX_BATCH } from '../../../../edge/src/contract-constants';
 import { ApiError, type OutboxItem, type OutboxKind } from '../api/client';
-import { schemas } from '../api/schemas';
+import type { SchemaSource } from '../api/schemas';
 import { keptRandomId, type OutboxEntry, type PawlensDB, type PhotoCopy } from '../db';
 
 export const OUTBOX_KINDS: readonly OutboxKind[] = ['feedback', 'telemetry'];
 const SCHEMA = { feedback: 'FeedbackItem', telemetry: 'TelemetryItem' } as const;
-/** The item checked against its contract schema (loaded on first use). */
-const validated = async <K extends OutboxKind>(kind: K, item: OutboxItem<K>) => (await schemas())[SCHEMA[kind]].parse(item);
 
 /** Channel on which every realm announces outbox changes, so a page sees what the service worker sent. */
 export const OUTBOX_CHANNEL = 'pawlens-outbox';
@@ -47,6 +45,8 @@ export interface OutboxCounts {
 
 export interface OutboxOptions {
   db: PawlensDB;
+  /** The contract's schemas, which every item is checked against before it is stored. */
+  schemas: SchemaSource;
   send: <K extends OutboxKind>(kind: K, items: OutboxItem<K>[], installId: string) => Promise<BatchResult>;
   /** PUT /api/feedback/:id/photo; without it, photos are never uploaded. */
   upload?: (id: string, jpeg: ArrayBuffer, installId: string) => Promise<PhotoUploadResult>;
@@ -90,7 +90,7 @@ export class Outbox {
 
   /** Validates and stores an item, a feedback answer with its photo's copy if given; it is sent by the next flush. */
   async add<K extends OutboxKind>(kind: K, item: OutboxItem<K>, photo?: K extends 'feedback' ? PhotoCopy : never): Promise<void> {
-    const parsed = await validated(kind, item);
+    const parsed = (await this.opts.schemas())[SCHEMA[kind]].parse(item);
     await this.opts.db.add('outbox', { kind, id: parsed.id, item: parsed, ...(photo ? { photo } : {}) } as OutboxEntry);
     this.opts.onChange?.();
   }
@@ -121,7 +121,7 @@ export class Outbox {
    * already has the item. While a send of it is under way, waits for that send to end first.
    */
   async change<K extends OutboxKind>(kind: K, item: OutboxItem<K>): Promise<'changed' | 'sent'> {
-    const parsed = await validated(kind, item);
+    const parsed = (await this.opts.schemas())[SCHEMA[kind]].parse(item);
     for (;;) {
       const tx = this.opts.db.transaction('outbox', 'readwrite');
       const found = await tx.store.index('id').get(parsed.id);
