@@ -122,8 +122,21 @@ async function openOn(page: Page, site: Site, backend: string): Promise<string |
 }
 
 /**
+ * Waits until the page's outbox is empty (the verdict's telemetry reached the server), at most
+ * `limitMs`: that send (IndexedDB, the page, wrangler dev and workerd) would otherwise share the two
+ * cores with the next contender's timed prediction.
+ */
+async function outboxSettled(page: Page, limitMs = 10_000): Promise<void> {
+  await page
+    .getByTestId('outbox-count')
+    .filter({ hasText: /^0$/ })
+    .waitFor({ timeout: limitMs })
+    .catch(() => undefined); // still waiting (e.g. the server is slow): time the next one anyway
+}
+
+/**
  * Warm predict latencies per site on `backend` (the pages classify the same photo in turn, `runs`
- * photos each), or why they were not measured.
+ * photos each, each after the other's telemetry was sent), or why they were not measured.
  */
 async function warmPredict(pages: Page[], sites: Site[], backend: string, runs: number, photos: string[]): Promise<number[][] | string> {
   const errors = await Promise.all(sites.map((s, k) => openOn(pages[k]!, s, backend)));
@@ -133,7 +146,10 @@ async function warmPredict(pages: Page[], sites: Site[], backend: string, runs: 
   const order = sites.map((_, k) => k);
   for (const k of order) await classifyTimed(pages[k]!, photos[1 % photos.length]!); // the first real photo is not counted
   for (let i = 0; i < runs; i++) {
-    for (const k of inTurn(i, order)) latencies[k]!.push((await classifyTimed(pages[k]!, photos[i % photos.length]!)).latencyMs);
+    for (const k of inTurn(i, order)) {
+      await Promise.all(pages.map((p) => outboxSettled(p)));
+      latencies[k]!.push((await classifyTimed(pages[k]!, photos[i % photos.length]!)).latencyMs);
+    }
   }
   log(`${backend}: ${sites.map((s, k) => `${s.role} p50 ${summarize(latencies[k]!).p50} ms`).join(', ')}`);
   return latencies;
