@@ -70,6 +70,30 @@ function setup() {
 }
 
 describe('model store', () => {
+  it('builds the model while its files are still being cached, and answers once both are done', async () => {
+    const { store, deps, cache, load } = setup();
+    const writing: (() => void)[] = [];
+    const put = cache.put.bind(cache);
+    deps.cache.put = (r, res) => new Promise<void>((done) => writing.push(() => void put(r, res).then(done)));
+    let built = false;
+    let answered = false;
+    const loading = store.loadCurrent(async (files) => ((built = true), load(files))).then((r) => ((answered = true), r));
+    await expect.poll(() => built).toBe(true);
+    expect(writing).toHaveLength(3);
+    expect(answered).toBe(false);
+    for (const finish of writing) finish();
+    expect((await loading).model).toBe('shipped-topology');
+    expect(cache.urls()).toHaveLength(3);
+  });
+
+  it('fails a load whose files could not be cached, as before', async () => {
+    const { store, deps, load } = setup();
+    deps.cache.put = async () => {
+      throw new DOMException('quota exceeded', 'QuotaExceededError');
+    };
+    await expect(store.loadCurrent(load)).rejects.toThrow('quota exceeded');
+  });
+
   it('loads the shipped model, verified, and serves it from the cache next time', async () => {
     const { store, fetched, load } = setup();
     const first = await store.loadCurrent(load);

@@ -9,6 +9,7 @@
  * While alive the worker holds a Web Lock named after it; the page asks for the same lock, which it
  * gets only when this worker is gone (crashed, killed, closed), and then starts a new one.
  */
+import { loadSchemas } from '../api/api';
 import { decodePhoto, encodePreview, hasOffscreenCanvas } from './image';
 import type { Engine } from './engine';
 import { ModelLoader } from './model-loader';
@@ -17,6 +18,9 @@ import { LOCK_PREFIX, type Call, type WorkerMessage } from './protocol';
 declare const self: DedicatedWorkerGlobalScope;
 
 const post = (m: WorkerMessage, transfer: Transferable[] = []) => self.postMessage(m, transfer);
+// The engine's chunk imports the schemas' (reading metadata.json validates it): asking for both at
+// once fetches them side by side instead of one after the other.
+void loadSchemas();
 const engine = import('./engine').then(({ Engine }) => (loaded = new Engine(post, (version, backend) => void models.remember(version, backend))));
 /** The engine once TensorFlow.js is loaded. */
 let loaded: Engine | undefined;
