@@ -301,7 +301,6 @@ export type LifecycleResult = z.infer<typeof LifecycleResult>;
 
 // ---- Feedback photos (opt-in) and their review ----
 
-
 /** Answer to the photo upload; `stored: false` when this id already had its photo (the same bytes or not, it is kept once). */
 export const PhotoUploadResult = z.object({ id: z.uuid(), sha256: Sha256Hex, bytes: z.number().int(), stored: z.boolean() });
 export type PhotoUploadResult = z.infer<typeof PhotoUploadResult>;

@@ -9,10 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createApi } from '../../web/src/lib/api/client.ts';
 import { openPawlensDB, rolloutId } from '../../web/src/lib/db.ts';
 import { installId } from '../../web/src/lib/outbox/outbox.ts';
-import * as contract from '../../edge/src/contract.ts';
-
-/** The contract's schemas, as the service worker has them (bundled). */
-const schemas = async () => contract;
+import { bundledSchemas as schemas } from '../../web/src/lib/api/bundled-schemas.ts';
 
 /** The client over a recording fetch that answers every request with `body`. */
 function recordingApi(body: unknown, status = 200) {

@@ -10,10 +10,7 @@ import type { BatchResult, FeedbackItem, PhotoUploadResult } from '../../edge/sr
 import { ApiError } from '../../web/src/lib/api/client.ts';
 import { openPawlensDB, type PhotoCopy } from '../../web/src/lib/db.ts';
 import { Outbox, type OutboxOptions } from '../../web/src/lib/outbox/outbox.ts';
-import * as contract from '../../edge/src/contract.ts';
-
-/** The contract's schemas, as the service worker has them (bundled). */
-const schemas = async () => contract;
+import { bundledSchemas as schemas } from '../../web/src/lib/api/bundled-schemas.ts';
 
 const answer = (actual: FeedbackItem['actual'] = 'cat'): FeedbackItem => ({
   id: randomUUID(),

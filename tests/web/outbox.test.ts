@@ -5,10 +5,7 @@ import type { BatchResult, FeedbackItem, TelemetryItem } from '../../edge/src/co
 import { ApiError, parseRetryAfter, type OutboxKind } from '../../web/src/lib/api/client.ts';
 import { openPawlensDB } from '../../web/src/lib/db.ts';
 import { Outbox, backoffDelay, type OutboxOptions } from '../../web/src/lib/outbox/outbox.ts';
-import * as contract from '../../edge/src/contract.ts';
-
-/** The contract's schemas, as the service worker has them (bundled). */
-const schemas = async () => contract;
+import { bundledSchemas as schemas } from '../../web/src/lib/api/bundled-schemas.ts';
 
 const feedback = (n = 0): FeedbackItem => ({
   id: randomUUID(),

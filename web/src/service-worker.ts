@@ -17,11 +17,8 @@ import { MODEL_CACHE, isImmutableModelUrl } from '$lib/model-store/urls';
 import { Outbox, OUTBOX_CHANNEL, SYNC_TAG } from '$lib/outbox/outbox';
 import { loadSettings } from '$lib/settings';
 import { receiveShare, SHARE_ACTION, SHARE_PARAM } from '$lib/share';
-import * as contract from '../../edge/src/contract';
+import { bundledSchemas as schemas } from '$lib/api/bundled-schemas';
 
-// The page loads the schemas on first use with import(), which a service worker may not do: here
-// they are part of the script.
-const schemas = async () => contract;
 const api = createApi(schemas);
 
 declare const self: ServiceWorkerGlobalScope;
