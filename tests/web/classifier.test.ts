@@ -9,6 +9,7 @@ import { readMetadata } from '../../web/src/lib/classifier/metadata.ts';
 import { MOBILENET_NORMALIZATION, normalizePixels } from '../../web/src/lib/classifier/preprocess.ts';
 import { probabilitiesOf, verdictFor } from '../../web/src/lib/classifier/verdict.ts';
 import type { ModelFiles } from '../../web/src/lib/model-store/store.ts';
+import { modelFiles } from './fixtures/model-files.ts';
 
 const SIZE = 8;
 let files: ModelFiles;
@@ -24,33 +25,7 @@ async function savedModel(units: number, labels: string[]): Promise<{ files: Mod
       tf.layers.dense({ units, activation: 'softmax' })
     ]
   });
-  let saved: tf.io.ModelArtifacts | undefined;
-  await reference.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
-  const modelJson = {
-    format: 'layers-model',
-    modelTopology: saved!.modelTopology,
-    weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: saved!.weightSpecs }]
-  };
-  const metadata = {
-    version: '2026.11.24-unit',
-    created: '2026-11-24T00:00:00Z',
-    labels,
-    inputSize: [SIZE, SIZE],
-    normalization: MOBILENET_NORMALIZATION,
-    unsureThreshold: 0.7,
-    metrics: { accuracy: 0.5 },
-    datasetFingerprint: 'x',
-    backend: 'cpu',
-    runId: 'unit',
-    files: []
-  };
-  const enc = new TextEncoder();
-  const files = new Map([
-    ['model.json', enc.encode(JSON.stringify(modelJson)).buffer as ArrayBuffer],
-    ['group1-shard1of1.bin', saved!.weightData as ArrayBuffer],
-    ['metadata.json', enc.encode(JSON.stringify(metadata)).buffer as ArrayBuffer]
-  ]);
-  return { files, reference };
+  return { files: await modelFiles(reference, { labels, size: SIZE }), reference };
 }
 
 beforeAll(async () => {

@@ -5,7 +5,7 @@
 import type * as Core from '@tensorflow/tfjs-core';
 import type { loadLayersModel } from '@tensorflow/tfjs-layers';
 
-/** tfjs-core plus layers-model loading: what `@tensorflow/tfjs` offers, and all the worker bundles. */
+/** tfjs-core plus layers-model loading: what `@tensorflow/tfjs` offers (the worker loads tfjs-layers only when it is called). */
 export type Tf = typeof Core & { loadLayersModel: typeof loadLayersModel };
 
 export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;

@@ -5,10 +5,11 @@
  */
 import type { ModelMetadata } from '../../../../edge/src/contract';
 import type * as TF from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ModelFiles } from '../model-store/store';
 import type { BackendName, Tf } from './backends';
-import { optimizeForInference } from './inference-model';
+import { GraphModel } from './graph-model';
+import { optimizeForInference, type Rewrite, type WeightMap } from './inference-model';
+import { layerGraph, UnsupportedTopologyError, type LayerGraph } from './layer-graph';
 import { readMetadata } from './metadata';
 import { decodeFloatWeights } from './weights';
 import { probabilitiesOf, verdictFor, type Probabilities, type VerdictResult } from './verdict';
@@ -52,17 +53,8 @@ export function toArtifacts(files: ModelFiles): TF.io.ModelArtifacts {
   };
 }
 
-/**
- * The artifacts to build the model from for inference: BatchNorms and ReLUs after convolutions folded
- * into them, convolutions as fused kernels (see inference-model.ts), weights as float32. Unchanged when
- * there is nothing to rewrite.
- */
-export function inferenceArtifacts(artifacts: TF.io.ModelArtifacts): TF.io.ModelArtifacts {
-  if (!(artifacts.weightData instanceof ArrayBuffer) || !artifacts.weightSpecs) return artifacts;
-  const weights = decodeFloatWeights(artifacts.weightData, artifacts.weightSpecs);
-  if (!weights) return artifacts;
-  const rewrite = optimizeForInference(artifacts.modelTopology, weights);
-  if (rewrite.fusedConvolutions === 0) return artifacts;
+/** tfjs-layers artifacts of a rewritten model (all weights float32). */
+export function rewrittenArtifacts(artifacts: TF.io.ModelArtifacts, rewrite: Rewrite): TF.io.ModelArtifacts {
   const all = [...rewrite.weights];
   const data = new Float32Array(all.reduce((n, [, w]) => n + w.data.length, 0));
   let offset = 0;
@@ -78,21 +70,44 @@ export function inferenceArtifacts(artifacts: TF.io.ModelArtifacts): TF.io.Model
   };
 }
 
-/** A model ready to build on any backend: its metadata and its artifacts rewritten for inference. */
-export interface BuildableModel {
-  metadata: ModelMetadata;
-  artifacts: TF.io.ModelArtifacts;
-}
+/**
+ * A model ready to build on any backend: its metadata, and either the layer graph and weights of its
+ * inference rewrite (inference-model.ts), run with plain ops (graph-model.ts), or, for a model that
+ * graph cannot express, tfjs-layers artifacts (rewritten where its weights are all floats).
+ */
+export type BuildableModel = { metadata: ModelMetadata } & ({ graph: LayerGraph; weights: WeightMap } | { artifacts: TF.io.ModelArtifacts });
 
 /** Reads and rewrites a model's files once; a backend change or a timing run builds from the result. */
 export function buildableModel(files: ModelFiles): BuildableModel {
-  return { metadata: readMetadata(files), artifacts: inferenceArtifacts(toArtifacts(files)) };
+  const metadata = readMetadata(files);
+  const artifacts = toArtifacts(files);
+  const weights = artifacts.weightData instanceof ArrayBuffer && artifacts.weightSpecs ? decodeFloatWeights(artifacts.weightData, artifacts.weightSpecs) : null;
+  if (!weights) return { metadata, artifacts };
+  const rewrite = optimizeForInference(artifacts.modelTopology, weights);
+  try {
+    return { metadata, graph: layerGraph(rewrite.topology), weights: rewrite.weights };
+  } catch (e) {
+    if (!(e instanceof UnsupportedTopologyError)) throw e;
+    return { metadata, artifacts: rewrittenArtifacts(artifacts, rewrite) };
+  }
+}
+
+/** What predicts: a graph model, or a tfjs-layers model for the rest. */
+interface Runnable {
+  predict(x: TF.Tensor): TF.Tensor;
+  dispose(): void;
+}
+
+async function runnable(tf: Tf, model: BuildableModel): Promise<Runnable> {
+  if ('graph' in model) return GraphModel.build(tf, model.graph, model.weights);
+  const layers = await tf.loadLayersModel(tf.io.fromMemory(model.artifacts));
+  return { predict: (x) => layers.predict(x) as TF.Tensor, dispose: () => layers.dispose() };
 }
 
 export class Classifier {
   private constructor(
     private readonly tf: Tf,
-    private readonly model: LayersModel,
+    private readonly model: Runnable,
     readonly metadata: ModelMetadata,
     readonly backend: BackendName,
     /** Time to build the model from its files, and to run the first (warm-up) prediction. */
@@ -105,9 +120,10 @@ export class Classifier {
     return Classifier.build(tf, buildableModel(files));
   }
 
-  static async build(tf: Tf, { metadata, artifacts }: BuildableModel): Promise<Classifier> {
+  static async build(tf: Tf, buildable: BuildableModel): Promise<Classifier> {
+    const { metadata } = buildable;
     const t0 = performance.now();
-    const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    const model = await runnable(tf, buildable);
     const t1 = performance.now();
     try {
       const [h, w] = metadata.inputSize;

@@ -6,14 +6,16 @@
  *    kernel and bias and disappears. With x = conv(w) + b and BN's y = γ (x − μ) / √(σ² + ε) + β,
  *    per output channel c with s_c = γ_c / √(σ²_c + ε): y = conv(w · s) + (b − μ) · s + β.
  * 2. A ReLU (plain or capped at 6) that directly follows a convolution becomes the convolution's
- *    activation, and every Conv2D / DepthwiseConv2D becomes its fused-kernel twin (fused-conv.ts):
- *    convolution, bias and activation in one kernel.
+ *    activation, which the graph runner (graph-model.ts) applies inside the convolution's fused kernel.
  *
  * On the wasm backend a MobileNet spends about a third of its predict time in BatchNorm kernels and a
- * tenth in bias adds and ReLUs; all of that goes. No tensors: JSON topology and plain arrays in, new
- * ones out; the model files (and their verified sha256) are untouched.
+ * tenth in bias adds and ReLUs; all of that goes. The result is still a plain Keras topology (tfjs-layers
+ * runs it too). No tensors: JSON topology and plain arrays in, new ones out; the model files (and their
+ * verified sha256) are untouched.
  */
-import { FusedConv2D, FusedDepthwiseConv2D, type FusedActivation } from './fused-conv';
+
+/** What a ReLU fused into a convolution computes. */
+type FusedActivation = 'relu' | 'relu6';
 
 export interface Weight {
   data: Float32Array;
@@ -36,15 +38,13 @@ export interface Rewrite {
   foldedBatchNorms: number;
   /** Activation layers absorbed into convolutions. */
   fusedActivations: number;
-  /** Convolutions now running as one fused kernel. */
-  fusedConvolutions: number;
 }
 
 const MODEL_CLASSES = new Set(['Model', 'Functional', 'Sequential']);
-/** The kernel's weight name and the fused twin, per convolution class. */
-const CONVOLUTIONS: Record<string, { kernel: string; fused: string }> = {
-  Conv2D: { kernel: 'kernel', fused: FusedConv2D.className },
-  DepthwiseConv2D: { kernel: 'depthwise_kernel', fused: FusedDepthwiseConv2D.className }
+/** The kernel's weight name per convolution class. */
+const CONVOLUTIONS: Record<string, { kernel: string }> = {
+  Conv2D: { kernel: 'kernel' },
+  DepthwiseConv2D: { kernel: 'depthwise_kernel' }
 };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -52,7 +52,7 @@ const layerName = (l: LayerJson) => String(l.name ?? l.config.name);
 
 export function optimizeForInference(topology: unknown, weights: WeightMap): Rewrite {
   const copy: unknown = structuredClone(topology);
-  const rewrite: Rewrite = { topology: copy, weights: new Map(weights), foldedBatchNorms: 0, fusedActivations: 0, fusedConvolutions: 0 };
+  const rewrite: Rewrite = { topology: copy, weights: new Map(weights), foldedBatchNorms: 0, fusedActivations: 0 };
   const root = isRecord(copy) && isRecord(copy.model_config) ? copy.model_config : copy;
   if (isRecord(root)) rewriteModel(root as unknown as LayerJson, rewrite);
   return rewrite;
@@ -87,13 +87,6 @@ function rewriteModel(model: LayerJson, r: Rewrite): void {
       absorb(i, conv);
       r.fusedActivations++;
     }
-  }
-  for (const l of layers) {
-    const conv = CONVOLUTIONS[l.class_name];
-    const activation = l.config.activation ?? 'linear';
-    if (!conv || (l.config.data_format ?? 'channels_last') !== 'channels_last' || !['linear', 'relu', 'relu6'].includes(String(activation))) continue;
-    l.class_name = conv.fused;
-    r.fusedConvolutions++;
   }
 }
 
@@ -137,6 +130,19 @@ function renameReferences(model: LayerJson, from: string, to: string): void {
   eachReference(model, (ref) => void (ref[0] === from && (ref[0] = to)));
 }
 
+/**
+ * `kernel` with each output channel (its fastest axis) multiplied by its scale. Row by row: no
+ * division per element; a function of its own, so that V8 optimises it after the first few kernels.
+ */
+function scaleChannels(kernel: Float32Array, scale: Float64Array): Float32Array {
+  const channels = scale.length;
+  const out = new Float32Array(kernel.length);
+  for (let row = 0; row < out.length; row += channels) {
+    for (let ch = 0; ch < channels; ch++) out[row + ch] = kernel[row + ch]! * scale[ch]!;
+  }
+  return out;
+}
+
 /** Rewrites `conv`'s weights to include `bn`; false (nothing changed) when the pair does not qualify. */
 function foldBatchNorm(conv: LayerJson, bn: LayerJson, weights: WeightMap): boolean {
   const kernelName = CONVOLUTIONS[conv.class_name]?.kernel;
@@ -165,12 +171,7 @@ function foldBatchNorm(conv: LayerJson, bn: LayerJson, weights: WeightMap): bool
     scale[ch] = (gamma?.data[ch] ?? 1) / Math.sqrt(variance.data[ch]! + eps);
     newBias[ch] = ((bias?.data[ch] ?? 0) - mean.data[ch]!) * scale[ch]! + (beta?.data[ch] ?? 0);
   }
-  const newKernel = new Float32Array(kernel.data.length);
-  // Row by row (the channel is the fastest axis): no division per element, which counts on a cold start.
-  for (let row = 0; row < newKernel.length; row += channels) {
-    for (let ch = 0; ch < channels; ch++) newKernel[row + ch] = kernel.data[row + ch]! * scale[ch]!;
-  }
-  weights.set(`${cn}/${kernelName}`, { data: newKernel, shape: kernel.shape });
+  weights.set(`${cn}/${kernelName}`, { data: scaleChannels(kernel.data, scale), shape: kernel.shape });
   weights.set(`${cn}/bias`, { data: newBias, shape: [channels] });
   for (const w of ['gamma', 'beta', 'moving_mean', 'moving_variance']) weights.delete(`${bnName}/${w}`);
   c.use_bias = true;

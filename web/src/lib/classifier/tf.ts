@@ -1,6 +1,8 @@
 /**
- * TensorFlow.js inside the classifier's worker: core, layers and the three backends, the wasm
- * binaries self-hosted (never a CDN), and wasm threads when the page is cross-origin isolated.
+ * TensorFlow.js inside the classifier's worker: core and the three backends, the wasm binaries
+ * self-hosted (never a CDN), and wasm threads when the page is cross-origin isolated. Models run on
+ * core ops (graph-model.ts); tfjs-layers, a third of TensorFlow.js's code, is loaded only for a model
+ * they cannot express.
  *
  * The threaded wasm build starts its threads (Web Workers) from a script it builds out of its own
  * glue code's source text, `factory.toString()`. Once the bundler has minified that glue, the text
@@ -9,7 +11,6 @@
  * as text (the bundler never rewrites a string), handed out through the factory's toString.
  */
 import * as core from '@tensorflow/tfjs-core';
-import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import * as threadedGlue from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js';
 import threadedGlueSource from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?raw';
@@ -18,7 +19,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { wasmThreads, type BackendName, type Tf } from './backends';
 
-export const tf: Tf = { ...core, loadLayersModel };
+export const tf: Tf = { ...core, loadLayersModel: async (...args) => (await import('@tensorflow/tfjs-layers')).loadLayersModel(...args) };
 
 const factory = ((threadedGlue as { default?: unknown }).default ?? threadedGlue) as object;
 // The threads evaluate `var WasmBackendModuleThreadedSimd = ` + this text: the published glue file,
