@@ -1,10 +1,11 @@
 /**
  * The page's own JavaScript stays free of TensorFlow.js: it lives in the classifier's worker, and on
  * the page it would be parsed and evaluated on the main thread at every start (blocking time). For
- * the same reason the home page starts without zod and the schemas, which it loads on first use.
+ * the same reason the home page starts without zod and the schemas, which it loads on first use, and
+ * the classifier's worker starts without tfjs-layers.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILD } from '../e2e/harness.ts';
 
@@ -16,6 +17,27 @@ if (!built) console.warn(`SKIP: no build at ${IMMUTABLE} (vite build)`);
 const TFJS_MARK = 'Tensor is disposed';
 /** The name of zod's error class, which every zod bundle carries. */
 const ZOD_MARK = 'ZodError';
+/** An error message of tfjs-layers' Sequential model. */
+const LAYERS_MARK = 'first layer in a Sequential model';
+
+/** The built scripts `file` imports: statically, or with import() (`dynamic`); absolute paths. */
+function importsOf(file: string, dynamic: boolean): string[] {
+  const code = readFileSync(file, 'utf8');
+  const re = dynamic ? /\bimport\(\s*[`'"](\.{1,2}\/[^`'"]+\.js)[`'"]\s*\)/g : /(?:\bfrom|\bimport)\s*["'](\.{1,2}\/[^"']+\.js)["']/g;
+  return [...code.matchAll(re)].map((m) => join(dirname(file), m[1]!));
+}
+
+/** `files` and every script they import statically, transitively. */
+function staticClosure(files: string[]): Set<string> {
+  const seen = new Set<string>();
+  const visit = (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    importsOf(f, false).forEach(visit);
+  };
+  files.forEach(visit);
+  return seen;
+}
 
 describe.skipIf(!built)('the built app', () => {
   it('has TensorFlow.js in the worker\'s chunks only, not in the page\'s', () => {
@@ -39,5 +61,17 @@ describe.skipIf(!built)('the built app', () => {
     expect(sw).toContain(ZOD_MARK);
     expect(sw).not.toMatch(/\bimport\(|\bimport\.meta\b/);
   });
-});
 
+  it("starts the classifier's worker without tfjs-layers, which it loads only for a model its graph runner cannot run", () => {
+    const dir = join(IMMUTABLE, 'workers');
+    const entry = readdirSync(dir).filter((f) => /^worker-.*\.js$/.test(f)).map((f) => join(dir, f));
+    expect(entry).toHaveLength(1);
+    // What the worker runs before its first answer: its script, what it import()s at once (the engine,
+    // the schemas), and everything those import statically.
+    const startUp = staticClosure([...entry, ...importsOf(entry[0]!, true)]);
+    expect([...startUp].some((f) => readFileSync(f, 'utf8').includes(TFJS_MARK))).toBe(true);
+    expect([...startUp].filter((f) => readFileSync(f, 'utf8').includes(LAYERS_MARK))).toEqual([]);
+    const all = readdirSync(join(dir, 'chunks')).map((f) => join(dir, 'chunks', f));
+    expect(all.filter((f) => readFileSync(f, 'utf8').includes(LAYERS_MARK))).toHaveLength(1);
+  });
+});
