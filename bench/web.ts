@@ -16,6 +16,7 @@ interface Flags {
   baseline?: string;
   baselineRef?: string;
   cold: number;
+  settle: number;
   runs: number;
   webglRuns: number;
   traced: number;
@@ -27,6 +28,7 @@ const program = cliProgram('bench:web', 'Times the PWA with a model (and a basel
   .addOption(new Option('--baseline <dir>', 'second model, in its own build of today\'s app, timed against --model in the same run; adds speedup = baseline / model warm wasm p50').argParser(modelDir).conflicts('baselineRef'))
   .option('--baseline-ref <rev>', 'git revision whose app (built in a temporary worktree, shipping the same model) is timed against today\'s; adds coldStartSpeedup and warmSpeedup', gitCommit)
   .option('--cold <n>', 'cold starts (fresh profile) per model', integerFrom(1), 3)
+  .option('--settle <ms>', 'how long a freshly launched browser is left to finish its own start-up before each cold start', integerFrom(0), 3000)
   .option('--runs <n>', 'warm predictions per model on wasm', integerFrom(1), 30)
   .option('--webgl-runs <n>', 'warm predictions per model on webgl (SwiftShader here; 0 skips)', integerFrom(0), 10)
   .option('--traced <n>', 'classifications per contender traced for the longest main-thread task', integerFrom(1), 5)
@@ -36,5 +38,5 @@ const program = cliProgram('bench:web', 'Times the PWA with a model (and a basel
 const flags = parseFlags<Flags>(program);
 // Loaded only now, so --help and flag errors answer without loading playwright, Lighthouse or wrangler.
 const { benchWeb } = await import('./web-bench.ts');
-const result = await benchWeb({ ...flags, model: flags.model ?? modelDir(join(ROOT, 'model')) });
+const result = await benchWeb({ ...flags, settleMs: flags.settle, model: flags.model ?? modelDir(join(ROOT, 'model')) });
 console.log(JSON.stringify(result, null, 2));
