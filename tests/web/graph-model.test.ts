@@ -74,7 +74,7 @@ describe('the layer graph', () => {
     expect(g.output).toBe('soft');
   });
 
-  it('refuses, with the reason, a layer it has no op for and a layer called twice', () => {
+  it('refuses, with the reason, a layer it has no op for, a layer called twice, a grouped convolution and an activation it lacks', () => {
     const pooled = tf.sequential({ layers: [tf.layers.maxPooling2d({ inputShape: [SIZE, SIZE, 3], poolSize: 2 }), tf.layers.flatten({}), tf.layers.dense({ units: 2 })] });
     expect(() => layerGraph(pooled.toJSON(null, false))).toThrow(UnsupportedTopologyError);
     expect(() => layerGraph(pooled.toJSON(null, false))).toThrow('MaxPooling2D');
@@ -82,6 +82,10 @@ describe('the layer graph', () => {
     const shared = tf.layers.conv2d({ filters: 3, kernelSize: 1, name: 'shared' });
     const twice = tf.model({ inputs: input, outputs: apply(shared, apply(shared, input)) });
     expect(() => layerGraph(twice.toJSON(null, false))).toThrow('shared is called 2 times');
+    const topology = JSON.parse(JSON.stringify(pooled.toJSON(null, false)).replace('"MaxPooling2D"', '"Conv2D"').replace('"pool_size"', '"groups":2,"pool_size"'));
+    expect(() => layerGraph(topology)).toThrow('is a grouped convolution');
+    const swish = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, activation: 'swish' })] });
+    expect(() => layerGraph(swish.toJSON(null, false))).toThrow('uses the activation swish');
   });
 });
 

@@ -54,6 +54,8 @@ function unsupportedBecause(l: LayerJson): string | null {
   if ((c.data_format ?? 'channels_last') !== 'channels_last') return `${nameOf(l)} is channels_first`;
   switch (l.class_name) {
     case 'Conv2D':
+      if ((c.groups ?? 1) !== 1) return `${nameOf(l)} is a grouped convolution`;
+      return activationOk(c.activation) ? null : `${nameOf(l)} uses the activation ${String(c.activation)}`;
     case 'DepthwiseConv2D':
     case 'Dense':
       return activationOk(c.activation) ? null : `${nameOf(l)} uses the activation ${String(c.activation)}`;
