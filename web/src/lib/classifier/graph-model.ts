@@ -13,6 +13,8 @@ type Tf = typeof Core;
 type Tensor = Core.Tensor;
 type Fused = NonNullable<Parameters<Tf['fused']['conv2d']>[0]['activation']>;
 type Layer = (inputs: Tensor[]) => Tensor;
+/** A step with its function. */
+type Compiled = Step & { run: Layer };
 
 /** Activations the fused kernels apply themselves; the others run after them. */
 const FUSED: ReadonlySet<string> = new Set<Fused>(['linear', 'relu', 'relu6', 'elu', 'sigmoid']);
@@ -31,7 +33,7 @@ export class GraphModel {
   private constructor(
     private readonly tf: Tf,
     private readonly graph: LayerGraph,
-    private readonly layers: Map<string, Layer>,
+    private readonly steps: Compiled[],
     private readonly weights: Tensor[]
   ) {}
 
@@ -46,8 +48,7 @@ export class GraphModel {
       return t;
     };
     try {
-      const layers = new Map(graph.steps.map((s) => [s.name, layerFor(tf, s, weight)] as const));
-      return new GraphModel(tf, graph, layers, made);
+      return new GraphModel(tf, graph, graph.steps.map((s) => ({ ...s, run: layerFor(tf, s, weight) })), made);
     } catch (e) {
       tf.dispose(made);
       throw e;
@@ -58,7 +59,7 @@ export class GraphModel {
   predict(x: Tensor): Tensor {
     return this.tf.tidy(() => {
       const values = new Map<string, Tensor>([[this.graph.inputName, x]]);
-      for (const step of this.graph.steps) values.set(step.name, this.layers.get(step.name)!(step.inputs.map((i) => values.get(i)!)));
+      for (const step of this.steps) values.set(step.name, step.run(step.inputs.map((i) => values.get(i)!)));
       return values.get(this.graph.output)!;
     });
   }

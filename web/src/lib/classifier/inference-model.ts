@@ -14,6 +14,8 @@
  * verified sha256) are untouched.
  */
 
+import { isChannelAxis } from './layer-graph';
+
 /** What a ReLU fused into a convolution computes. */
 type FusedActivation = 'relu' | 'relu6';
 
@@ -42,10 +44,7 @@ export interface Rewrite {
 
 const MODEL_CLASSES = new Set(['Model', 'Functional', 'Sequential']);
 /** The kernel's weight name per convolution class. */
-const CONVOLUTIONS: Record<string, { kernel: string }> = {
-  Conv2D: { kernel: 'kernel' },
-  DepthwiseConv2D: { kernel: 'depthwise_kernel' }
-};
+const KERNELS: Record<string, string> = { Conv2D: 'kernel', DepthwiseConv2D: 'depthwise_kernel' };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const layerName = (l: LayerJson) => String(l.name ?? l.config.name);
@@ -82,7 +81,7 @@ function rewriteModel(model: LayerJson, r: Rewrite): void {
     const activation = reluKind(act);
     if (!activation) continue;
     const conv = sequential ? layers[i - 1] : soleSource(act, layers, model);
-    if (conv && CONVOLUTIONS[conv.class_name] && (conv.config.activation ?? 'linear') === 'linear') {
+    if (conv && KERNELS[conv.class_name] && (conv.config.activation ?? 'linear') === 'linear') {
       conv.config.activation = activation;
       absorb(i, conv);
       r.fusedActivations++;
@@ -145,12 +144,11 @@ function scaleChannels(kernel: Float32Array, scale: Float64Array): Float32Array 
 
 /** Rewrites `conv`'s weights to include `bn`; false (nothing changed) when the pair does not qualify. */
 function foldBatchNorm(conv: LayerJson, bn: LayerJson, weights: WeightMap): boolean {
-  const kernelName = CONVOLUTIONS[conv.class_name]?.kernel;
+  const kernelName = KERNELS[conv.class_name];
   const c = conv.config;
   const b = bn.config;
   if (!kernelName || (c.activation ?? 'linear') !== 'linear' || (c.data_format ?? 'channels_last') !== 'channels_last') return false;
-  const axis = Array.isArray(b.axis) && b.axis.length === 1 ? b.axis[0] : b.axis;
-  if (axis !== -1 && axis !== 3) return false;
+  if (!isChannelAxis(b.axis)) return false;
   const cn = layerName(conv);
   const bnName = layerName(bn);
   const kernel = weights.get(`${cn}/${kernelName}`);

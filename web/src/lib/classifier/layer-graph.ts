@@ -44,27 +44,32 @@ const MODEL_CLASSES = new Set(['Model', 'Functional', 'Sequential']);
 /** Layers that only pass their input on at inference. */
 const IDENTITY = new Set(['Dropout', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
 
+/** Whether a BatchNormalization's `axis` (a number, or a list of one) is the channel axis of a 4-D NHWC tensor. */
+export function isChannelAxis(axis: unknown): boolean {
+  const a = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
+  return a === -1 || a === 3;
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const nameOf = (l: LayerJson) => String(l.name ?? l.config.name);
 
 /** Whether graph-model.ts runs this layer exactly as tfjs-layers would; else why not. */
 function unsupportedBecause(l: LayerJson): string | null {
   const c = l.config;
-  const activationOk = (a: unknown) => a === undefined || a === null || ACTIVATIONS.includes(a as ActivationName);
   if ((c.data_format ?? 'channels_last') !== 'channels_last') return `${nameOf(l)} is channels_first`;
+  const activation = c.activation ?? null;
+  const activationWhy = activation === null || ACTIVATIONS.includes(activation as ActivationName) ? null : `${nameOf(l)} uses the activation ${String(activation)}`;
   switch (l.class_name) {
     case 'Conv2D':
-      if ((c.groups ?? 1) !== 1) return `${nameOf(l)} is a grouped convolution`;
-      return activationOk(c.activation) ? null : `${nameOf(l)} uses the activation ${String(c.activation)}`;
+      return (c.groups ?? 1) !== 1 ? `${nameOf(l)} is a grouped convolution` : activationWhy;
     case 'DepthwiseConv2D':
     case 'Dense':
-      return activationOk(c.activation) ? null : `${nameOf(l)} uses the activation ${String(c.activation)}`;
     case 'Activation':
-      return activationOk(c.activation) ? null : `${nameOf(l)} uses the activation ${String(c.activation)}`;
+      return activationWhy;
     case 'ReLU':
       return (c.negative_slope ?? 0) === 0 && (c.threshold ?? 0) === 0 ? null : `${nameOf(l)} is a ReLU with a slope or threshold`;
     case 'BatchNormalization':
-      return [-1, 3].includes(Number(Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis)) ? null : `${nameOf(l)} normalises another axis`;
+      return isChannelAxis(c.axis) ? null : `${nameOf(l)} normalises another axis`;
     case 'GlobalAveragePooling2D':
     case 'GlobalMaxPooling2D':
     case 'Concatenate':
