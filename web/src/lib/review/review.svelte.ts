@@ -33,6 +33,8 @@ export class ReviewSession {
   private readonly hashes = new Map<string, string>();
   /** Bumped by every load and sign-out: work from an older one stops. */
   private generation = 0;
+  /** The last review action asked for; the next one waits for it. */
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: ReviewDeps) {
     this.token = deps.storage.getItem(TOKEN_KEY);
@@ -93,8 +95,17 @@ export class ReviewSession {
     }
   }
 
-  /** Approves, relabels or rejects the selected photo (or `id`), then selects the next one. */
-  async act(action: ReviewAction, id = this.current): Promise<void> {
+  /**
+   * Approves, relabels or rejects the selected photo (or `id`), then selects the next one. Actions go
+   * out one at a time, in the order they were asked for, so the last key pressed is what the server
+   * keeps and what the row shows.
+   */
+  act(action: ReviewAction, id = this.current): Promise<void> {
+    this.sending = this.sending.then(() => this.send(action, id));
+    return this.sending;
+  }
+
+  private async send(action: ReviewAction, id: string | null): Promise<void> {
     if (!this.token || !id) return;
     this.error = '';
     try {
