@@ -10,6 +10,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import type { Result } from 'lighthouse';
 import type { Page } from 'playwright-core';
 import type { ModelMetadata } from '../edge/src/contract.ts';
 import { readMetadata } from '../training/src/metadata.ts';
@@ -17,7 +18,7 @@ import { publishModel } from '../training/src/publish.ts';
 import { ADMIN_TOKEN, CHROMIUM, launchPersistent, startStack, WAIT, waitReady, type Stack } from '../tests/e2e/harness.ts';
 import { writeTwoClassModel } from '../tests/e2e/two-class-model.ts';
 import { DATASETS } from '../tests/shared-data.ts';
-import { lighthouseScores } from './lighthouse.ts';
+import { lighthouseRun, medianRunScores } from './lighthouse.ts';
 import { modelInfo } from './model-info.ts';
 import { inTurn, pairedSpeedup, summarize } from './stats.ts';
 import { longestTaskDuring } from './trace.ts';
@@ -38,7 +39,8 @@ export interface WebBenchOptions {
   webglRuns: number;
   /** Classifications traced per contender for the longest main-thread task. */
   traced: number;
-  lighthouse: boolean;
+  /** Lighthouse runs per contender, taking turns (0 skips Lighthouse). */
+  lighthouseRuns: number;
 }
 
 interface Site {
@@ -293,11 +295,14 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
     }
     const loadAfter = loadavg()[0]!;
 
-    const lighthouse: Awaited<ReturnType<typeof lighthouseScores>>[] = [];
-    for (const s of opts.lighthouse ? sites : []) {
-      log(`lighthouse (${s.role})`);
-      lighthouse.push(await lighthouseScores(s.stack.server.url));
+    const reports: Result[][] = sites.map(() => []);
+    for (let i = 0; i < opts.lighthouseRuns; i++) {
+      for (const k of inTurn(i, sites.map((_, k) => k))) {
+        log(`lighthouse ${i + 1} of ${opts.lighthouseRuns} (${sites[k]!.role})`);
+        reports[k]!.push(await lighthouseRun(sites[k]!.stack.server.url));
+      }
     }
+    const lighthouse = opts.lighthouseRuns > 0 ? reports.map(medianRunScores) : [];
 
     const figures: Record<string, object> = {};
     sites.forEach((s, k) => {
@@ -316,7 +321,7 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
         serviceWorkerPrecacheBytes: precacheBytes(s.build),
         warm: Object.fromEntries(Object.entries(warm).map(([b, w]) => [b, typeof w === 'string' ? { error: w } : summarize(w[k]!)])),
         longestTaskMs: longest[k],
-        ...(opts.lighthouse ? { lighthouse: lighthouse[k] } : {})
+        ...(lighthouse[k] ? { lighthouse: lighthouse[k] } : {})
       };
     });
     const warmSpeedup = (backend: string) => {
@@ -325,7 +330,7 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
     };
     const firstVerdicts = (k: number) => colds[k]!.map((r) => r.firstVerdictMs);
     const compared = sites.length === 2;
-    const ours = opts.lighthouse ? lighthouse[0]! : null;
+    const ours = lighthouse[0];
     const coldFirstVerdict = compared ? pairedSpeedup(firstVerdicts(1), firstVerdicts(0)) : null;
     const warmWasm = compared ? warmSpeedup('wasm') : null;
     return {
@@ -336,7 +341,7 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
       coldStartSettleMs: opts.settleMs,
       ...(compared ? { coldStartSpeedup: coldFirstVerdict, warmSpeedup: warmWasm } : {}),
       longestTaskMs: longest[0],
-      ...(ours ? { lighthouse: (({ metrics, belowNinety: _, ...scores }) => ({ scores, tbtMs: metrics.tbtMs }))(ours) } : {}),
+      ...(ours ? { lighthouse: (({ metrics, belowNinety: _, runs, ...scores }) => ({ scores, tbtMs: metrics.tbtMs, runs }))(ours) } : {}),
       ...figures,
       ...(compared
         ? {
@@ -345,7 +350,7 @@ export async function benchWeb(opts: WebBenchOptions): Promise<object> {
           }
         : {}),
       notes:
-        "Each contender is its own build of the app (PAWLENS_MODEL_DIR ships the model; with --baseline-ref the app at that revision, built in a temporary git worktree, ships the same model) served by its own wrangler dev. Cold starts (fresh profile, in a browser launched settleMs before; the photo is picked in the page as soon as the app shows its backend, and times are taken there, to the frame) alternate between the contenders; warm predict: one page per contender, the same photo classified by each in turn, forced onto a backend with ?backend= (WebGL runs on SwiftShader, i.e. software, here). Latencies are the app's own predict time; p50/p95 nearest rank. coldStartSpeedup and warmSpeedup (= speedup) are medians over back-to-back pairs of baseline / model time. longestTaskMs: the longest task on the page's main thread (Chromium trace) while a photo is classified, on the backend the app picks, over the traced classifications (the model's at the top level, each contender's in its figures). lighthouse: Lighthouse 12, mobile emulation (simulated 4x CPU slowdown). firstLoadBytes are transferSize from Resource Timing of the first cold start (a file the service worker fetched shows as a few hundred bytes or 0); serviceWorkerPrecacheBytes is what it precaches, uncompressed."
+        "Each contender is its own build of the app (PAWLENS_MODEL_DIR ships the model; with --baseline-ref the app at that revision, built in a temporary git worktree, ships the same model) served by its own wrangler dev. Cold starts (fresh profile, in a browser launched settleMs before; the photo is picked in the page as soon as the app shows its backend, and times are taken there, to the frame) alternate between the contenders; warm predict: one page per contender, the same photo classified by each in turn, forced onto a backend with ?backend= (WebGL runs on SwiftShader, i.e. software, here). Latencies are the app's own predict time; p50/p95 nearest rank. coldStartSpeedup and warmSpeedup (= speedup) are medians over back-to-back pairs of baseline / model time. longestTaskMs: the longest task on the page's main thread (Chromium trace) while a photo is classified, on the backend the app picks, over the traced classifications (the model's at the top level, each contender's in its figures). lighthouse: Lighthouse 12, mobile emulation (simulated 4x CPU slowdown), lighthouseRuns runs per contender taking turns; the scores are those of the run nearest the median first paint and time to interactive (Lighthouse's computeMedianRun), and runs lists every run's performance and tbtMs. firstLoadBytes are transferSize from Resource Timing of the first cold start (a file the service worker fetched shows as a few hundred bytes or 0); serviceWorkerPrecacheBytes is what it precaches, uncompressed."
     };
   } finally {
     for (const s of sites) await s.stack.close();

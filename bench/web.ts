@@ -21,6 +21,7 @@ interface Flags {
   webglRuns: number;
   traced: number;
   lighthouse: boolean;
+  lighthouseRuns: number;
 }
 
 const program = cliProgram('bench:web', 'Times the PWA with a model (and a baseline, interleaved) in headless Chromium against wrangler dev; prints one JSON object.')
@@ -32,11 +33,12 @@ const program = cliProgram('bench:web', 'Times the PWA with a model (and a basel
   .option('--runs <n>', 'warm predictions per model on wasm', integerFrom(1), 30)
   .option('--webgl-runs <n>', 'warm predictions per model on webgl (SwiftShader here; 0 skips)', integerFrom(0), 10)
   .option('--traced <n>', 'classifications per contender traced for the longest main-thread task', integerFrom(1), 5)
-  .option('--no-lighthouse', 'skip the Lighthouse scores (about a minute per model)')
+  .option('--lighthouse-runs <n>', 'Lighthouse runs per model, taking turns; the run nearest the median first paint and time to interactive is reported (about a minute each)', integerFrom(1), 5)
+  .option('--no-lighthouse', 'skip the Lighthouse scores')
   .addHelpText('after', '\nRebuilds build/web (left holding the build with --model).\nExamples: npm run bench:web -- --baseline-ref 7217d11\n          npm run bench:web -- --model model --baseline /tmp/baseline-7217d11');
 
 const flags = parseFlags<Flags>(program);
 // Loaded only now, so --help and flag errors answer without loading playwright, Lighthouse or wrangler.
 const { benchWeb } = await import('./web-bench.ts');
-const result = await benchWeb({ ...flags, settleMs: flags.settle, model: flags.model ?? modelDir(join(ROOT, 'model')) });
+const result = await benchWeb({ ...flags, settleMs: flags.settle, lighthouseRuns: flags.lighthouse ? flags.lighthouseRuns : 0, model: flags.model ?? modelDir(join(ROOT, 'model')) });
 console.log(JSON.stringify(result, null, 2));

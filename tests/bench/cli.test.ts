@@ -32,6 +32,7 @@ describe.concurrent('bench flag values and paths', () => {
     ['model', ['--limit', '0'], '--limit'],
     ['model', ['--backend', 'gpu'], '--backend'],
     ['web', ['--runs', '-3'], '--runs'],
+    ['web', ['--lighthouse-runs', '0'], '--lighthouse-runs'],
     ['web', ['--baseline-ref', 'no-such-revision'], 'is not a commit'],
     ['web', ['--baseline-ref', 'HEAD', '--baseline', 'model'], 'cannot be used with'],
     ['api', ['--connections', '1.5'], '--connections'],
