@@ -36,21 +36,26 @@ export function toArtifacts(files: ModelFiles): TF.io.ModelArtifacts {
     return data;
   };
   const json = JSON.parse(new TextDecoder().decode(file('model.json'))) as ModelJson;
-  const shards = json.weightsManifest.flatMap((g) => g.paths.map((p) => new Uint8Array(file(p))));
-  const weightData = new Uint8Array(shards.reduce((n, s) => n + s.byteLength, 0));
-  let offset = 0;
-  for (const s of shards) {
-    weightData.set(s, offset);
-    offset += s.byteLength;
-  }
+  const shards = json.weightsManifest.flatMap((g) => g.paths.map(file));
   return {
     modelTopology: json.modelTopology,
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? null,
     weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-    weightData: weightData.buffer
+    weightData: shards.length === 1 ? shards[0]! : concat(shards)
   };
+}
+
+/** The shards end to end (a model of one shard, the usual case, is used as it is: no copy). */
+function concat(shards: ArrayBuffer[]): ArrayBuffer {
+  const all = new Uint8Array(shards.reduce((n, s) => n + s.byteLength, 0));
+  let offset = 0;
+  for (const s of shards) {
+    all.set(new Uint8Array(s), offset);
+    offset += s.byteLength;
+  }
+  return all.buffer;
 }
 
 /** tfjs-layers artifacts of a rewritten model (all weights float32). */

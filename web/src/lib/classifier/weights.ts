@@ -26,7 +26,7 @@ function halfTableOnce(): Float32Array {
   return halfTable;
 }
 
-const BYTES = { uint8: 1, uint16: 2, float16: 2 } as const;
+const BYTES = { uint8: 1, uint16: 2, float16: 2, float32: 4 } as const;
 
 // The loops live in small functions of their own: V8 optimises a function after a few calls, where
 // the same loop inline in the caller's body would run unoptimised for most of a cold start's weights.
@@ -38,27 +38,32 @@ function dequantize(raw: Uint8Array | Uint16Array, scale: number, min: number, o
   for (let i = 0; i < raw.length; i++) out[i] = raw[i]! * scale + min;
 }
 
+/**
+ * `length` elements of `data` from byte `offset`: a view where the offset is aligned for the type,
+ * else a copy. No copy of the shard per weight: fresh memory is slow to touch on a cold start.
+ */
+function view<T extends Float32Array | Uint16Array>(type: { new (b: ArrayBuffer, o?: number, l?: number): T; BYTES_PER_ELEMENT: number }, data: ArrayBuffer, offset: number, length: number): T {
+  const bytes = type.BYTES_PER_ELEMENT;
+  return offset % bytes === 0 ? new type(data, offset, length) : new type(data.slice(offset, offset + bytes * length));
+}
+
 /** Every weight as float32, or null when one is not a float (int32, bool, string: left to tfjs). */
 export function decodeFloatWeights(data: ArrayBuffer, specs: readonly io.WeightsManifestEntry[]): WeightMap | null {
   const weights: WeightMap = new Map();
   let offset = 0;
   for (const spec of specs) {
-    if (spec.dtype !== 'float32') return null;
-    const size = spec.shape.reduce((n, d) => n * d, 1);
     const q = spec.quantization;
+    const dtype = q ? q.dtype : spec.dtype;
+    if (spec.dtype !== 'float32' || !(dtype in BYTES)) return null;
+    const size = spec.shape.reduce((n, d) => n * d, 1);
+    const end = offset + BYTES[dtype as keyof typeof BYTES] * size;
+    if (end > data.byteLength) throw new Error(`the model's weights end before ${spec.name} does (${data.byteLength} bytes, ${end} needed)`);
     const values = new Float32Array(size);
-    if (!q) {
-      values.set(new Float32Array(data.slice(offset, offset + 4 * size)));
-      offset += 4 * size;
-    } else {
-      const dtype = q.dtype as keyof typeof BYTES;
-      if (!(dtype in BYTES)) return null;
-      const bytes = data.slice(offset, offset + BYTES[dtype] * size);
-      offset += BYTES[dtype] * size;
-      if (dtype === 'float16') lookUp(new Uint16Array(bytes), halfTableOnce(), values);
-      else if (dtype === 'uint8') dequantize(new Uint8Array(bytes), q.scale ?? 1, q.min ?? 0, values);
-      else dequantize(new Uint16Array(bytes), q.scale ?? 1, q.min ?? 0, values);
-    }
+    if (dtype === 'float32') values.set(view(Float32Array, data, offset, size));
+    else if (dtype === 'float16') lookUp(view(Uint16Array, data, offset, size), halfTableOnce(), values);
+    else if (dtype === 'uint8') dequantize(new Uint8Array(data, offset, size), q!.scale ?? 1, q!.min ?? 0, values);
+    else dequantize(view(Uint16Array, data, offset, size), q!.scale ?? 1, q!.min ?? 0, values);
+    offset = end;
     weights.set(spec.name, { data: values, shape: spec.shape });
   }
   return weights;
