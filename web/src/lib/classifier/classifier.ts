@@ -36,24 +36,24 @@ export function toArtifacts(files: ModelFiles): TF.io.ModelArtifacts {
     return data;
   };
   const json = JSON.parse(new TextDecoder().decode(file('model.json'))) as ModelJson;
-  const shards = json.weightsManifest.flatMap((g) => g.paths.map(file));
+  const shards = json.weightsManifest.flatMap((g) => g.paths.map((p) => new Uint8Array(file(p))));
   return {
     modelTopology: json.modelTopology,
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? null,
     weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-    weightData: shards.length === 1 ? shards[0]! : concat(shards)
+    weightData: shards.length === 1 ? shards[0]!.buffer : concat(shards)
   };
 }
 
-/** The shards end to end (a model of one shard, the usual case, is used as it is: no copy). */
-function concat(shards: ArrayBuffer[]): ArrayBuffer {
-  const all = new Uint8Array(shards.reduce((n, s) => n + s.byteLength, 0));
+/** The bytes of `parts` end to end, in a new buffer (a model of one shard, the usual case, needs none). */
+function concat(parts: readonly Uint8Array[]): ArrayBuffer {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
-  for (const s of shards) {
-    all.set(new Uint8Array(s), offset);
-    offset += s.byteLength;
+  for (const p of parts) {
+    all.set(p, offset);
+    offset += p.byteLength;
   }
   return all.buffer;
 }
@@ -61,17 +61,11 @@ function concat(shards: ArrayBuffer[]): ArrayBuffer {
 /** tfjs-layers artifacts of a rewritten model (all weights float32). */
 export function rewrittenArtifacts(artifacts: TF.io.ModelArtifacts, rewrite: Rewrite): TF.io.ModelArtifacts {
   const all = [...rewrite.weights];
-  const data = new Float32Array(all.reduce((n, [, w]) => n + w.data.length, 0));
-  let offset = 0;
-  for (const [, w] of all) {
-    data.set(w.data, offset);
-    offset += w.data.length;
-  }
   return {
     ...artifacts,
     modelTopology: rewrite.topology as object,
     weightSpecs: all.map(([name, w]) => ({ name, shape: w.shape, dtype: 'float32' as const })),
-    weightData: data.buffer
+    weightData: concat(all.map(([, w]) => new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength)))
   };
 }
 
